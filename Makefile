@@ -1,0 +1,60 @@
+# Thin wrapper over CMake/Ninja with the targets users of the Go service know.
+#   make setup && make run     install deps, build, embed sample text
+#   make test                  unit (Release + ASan/UBSan), integration, short fuzz
+JOBS      ?= $(shell nproc)
+BUILD     ?= build/release
+ASAN      ?= build/asan
+FUZZ      ?= build/fuzz
+MODEL     ?= ../shared/models/minilm-l6-random
+FUZZ_SECONDS ?= 30
+export TEXTEMBED_TEST_DATA ?= $(abspath ../shared)
+
+CMAKE_FLAGS ?=
+CTEST = ctest --output-on-failure -j$(JOBS)
+
+.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench clean
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+
+build: $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j$(JOBS)
+
+$(ASAN)/build.ninja:
+	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+
+build-asan: $(ASAN)/build.ninja
+	@cmake --build $(ASAN) -j$(JOBS)
+
+# The main job: embed sample text with the default model and print JSON lines.
+run: build
+	@printf '%s\n' "textembed turns text into embeddings." "Ein Satz auf Deutsch." "日本語の文です。" \
+	  | $(BUILD)/textembed embed --model $(MODEL) --output jsonl | cut -c1-160
+
+test: setup test-unit test-asan test-integration fuzz
+
+test-unit: build
+	@cd $(BUILD) && $(CTEST) -L unit
+
+test-asan: build-asan
+	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -L unit
+
+test-integration: build
+	@cd $(BUILD) && $(CTEST) -L integration
+
+# libFuzzer over arbitrary bytes into every tokenizer; FUZZ_SECONDS per target.
+fuzz:
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
+
+bench: build
+	@scripts/setup.sh --bench
+	@bench/run_all.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything textembed needs to build and test on Debian 12.
+# Idempotent and quiet: a second run does nothing but check.
+#   scripts/setup.sh          build + test dependencies
+#   scripts/setup.sh --bench  also the peers the benchmarks compare against
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential cmake ninja-build pkg-config clang
+  nlohmann-json3-dev libsimdjson-dev libutf8proc-dev libpcre2-dev libspdlog-dev libcli11-dev
+  libdnnl-dev libopenblas-dev libopenblas0-pthread libgtest-dev libbenchmark-dev
+  nodejs npm)
+bench_pkgs=(python3-torch python3-numpy python3-onnx linux-perf)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Reference implementations for parity tests and benchmarks (npm tokenizers =
+# the official HF Rust tokenizers binding; onnxruntime-node ships its library,
+# its install script only fetches extras we do not need).
+if [[ ! -d tools/node/node_modules/tokenizers || ! -d tools/node/node_modules/onnxruntime-node ]]; then
+  echo "setup: npm install (tools/node)"
+  (cd tools/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+fi
