@@ -1,0 +1,262 @@
+// `textembed tokenize`: one text per stdin line in, one JSON object per line out.
+//
+//   textembed tokenize --model PATH [--max-length N] [--no-special-tokens] [--jsonl]
+//
+// Output per input line: {"ids":[...],"tokens":[...],"offsets":[[begin,end],...]}
+// where offsets are byte ranges [begin, end) of the input line (of the decoded
+// string with --jsonl) and special tokens get [0,0], as in HF `tokenizers`.
+//
+// Line handling: only the terminating "\n" is removed. A "\r" before it is part
+// of the text (CRLF input keeps its "\r", which every shipped normalizer treats
+// as whitespace); scripts that need exact control use --jsonl, where each line
+// is a JSON string or an object with a "text" string and may carry any
+// character. With --jsonl a blank or malformed line is an error naming its line
+// number: skipping it would silently misalign output and input lines.
+//
+// Input is streamed line by line and output is written through a buffer, so
+// memory stays proportional to the longest line, not to the input.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "cli/commands.h"
+#include "core/utf8.h"
+#include "textembed/tokenizer.h"
+
+namespace textembed::cli {
+namespace {
+
+constexpr std::string_view kCommand = "textembed tokenize";
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%.*s: error: %s\n", static_cast<int>(kCommand.size()), kCommand.data(),
+               message.c_str());
+  throw CLI::RuntimeError(kExitFailure);
+}
+
+// Reads stdin one line at a time with POSIX getline(), which copes with
+// arbitrarily long lines and embedded NUL bytes.
+class LineReader {
+ public:
+  explicit LineReader(FILE* file) : file_(file) {}
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  ~LineReader() { std::free(buffer_); }
+
+  // The next line without its "\n"; nullopt at end of input. Read errors are
+  // reported through Fail().
+  std::optional<std::string_view> Next() {
+    errno = 0;
+    ssize_t length = ::getline(&buffer_, &capacity_, file_);
+    if (length < 0) {
+      if (std::ferror(file_)) Fail(std::string("reading stdin: ") + std::strerror(errno));
+      return std::nullopt;
+    }
+    std::string_view line(buffer_, static_cast<size_t>(length));
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    return line;
+  }
+
+ private:
+  FILE* file_;
+  char* buffer_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// Builds JSON lines in a buffer and hands them to stdout in large writes.
+class JsonLineWriter {
+ public:
+  explicit JsonLineWriter(FILE* file) : file_(file) { buffer_.reserve(kFlushBytes * 2); }
+  JsonLineWriter(const JsonLineWriter&) = delete;
+  JsonLineWriter& operator=(const JsonLineWriter&) = delete;
+
+  void Write(const Encoding& encoding) {
+    buffer_ += "{\"ids\":[";
+    for (size_t i = 0; i < encoding.ids.size(); ++i) {
+      if (i) buffer_ += ',';
+      AppendInt(encoding.ids[i]);
+    }
+    buffer_ += "],\"tokens\":[";
+    for (size_t i = 0; i < encoding.tokens.size(); ++i) {
+      if (i) buffer_ += ',';
+      AppendString(encoding.tokens[i]);
+    }
+    buffer_ += "],\"offsets\":[";
+    for (size_t i = 0; i < encoding.offsets.size(); ++i) {
+      if (i) buffer_ += ',';
+      buffer_ += '[';
+      AppendInt(encoding.offsets[i].begin);
+      buffer_ += ',';
+      AppendInt(encoding.offsets[i].end);
+      buffer_ += ']';
+    }
+    buffer_ += "]}\n";
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
+
+  void Flush() {
+    if (buffer_.empty()) return;
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size() ||
+        std::fflush(file_) != 0) {
+      buffer_.clear();
+      Fail(std::string("writing stdout: ") + std::strerror(errno));
+    }
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = size_t{1} << 16;
+
+  void AppendInt(int64_t value) {
+    char digits[24];
+    int n = std::snprintf(digits, sizeof digits, "%lld", static_cast<long long>(value));
+    buffer_.append(digits, static_cast<size_t>(n));
+  }
+
+  // JSON string with the escapes RFC 8259 requires; bytes that are not valid
+  // UTF-8 (tokens should never contain any) become U+FFFD so the output line
+  // always parses.
+  void AppendString(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    buffer_ += '"';
+    size_t pos = 0;
+    while (pos < text.size()) {
+      unsigned char byte = static_cast<unsigned char>(text[pos]);
+      if (byte >= 0x80) {
+        utf8::Decoded decoded = utf8::DecodeAt(text, pos);
+        if (decoded.code_point == utf8::kReplacementChar &&
+            text.substr(pos, 3) != "\xEF\xBF\xBD") {
+          buffer_ += "\xEF\xBF\xBD";
+        } else {
+          buffer_.append(text.data() + pos, decoded.length);
+        }
+        pos += decoded.length;
+        continue;
+      }
+      switch (byte) {
+        case '"': buffer_ += "\\\""; break;
+        case '\\': buffer_ += "\\\\"; break;
+        case '\n': buffer_ += "\\n"; break;
+        case '\r': buffer_ += "\\r"; break;
+        case '\t': buffer_ += "\\t"; break;
+        case '\b': buffer_ += "\\b"; break;
+        case '\f': buffer_ += "\\f"; break;
+        default:
+          if (byte < 0x20) {
+            buffer_ += "\\u00";
+            buffer_ += kHex[byte >> 4];
+            buffer_ += kHex[byte & 0xF];
+          } else {
+            buffer_ += static_cast<char>(byte);
+          }
+      }
+      ++pos;
+    }
+    buffer_ += '"';
+  }
+
+  FILE* file_;
+  std::string buffer_;
+};
+
+// Extracts the text of one --jsonl line: a JSON string, or an object whose
+// "text" member is a string.
+class JsonlTextParser {
+ public:
+  // Returns the text, or an error message (without the line number).
+  Result<std::string_view> Parse(std::string_view line) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      return Status::InvalidArgument("blank line (expected a JSON string or an object with \"text\")");
+    }
+    simdjson::dom::element element;
+    // realloc_if_needed: the line buffer has no SIMDJSON_PADDING after it.
+    if (auto error = parser_.parse(line.data(), line.size(), true).get(element)) {
+      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+    }
+    if (element.is_string()) return std::string_view(element.get_string().value_unsafe());
+    if (element.is_object()) {
+      simdjson::dom::element text;
+      if (element.get_object().value_unsafe().at_key("text").get(text)) {
+        return Status::InvalidArgument("JSON object has no \"text\" member");
+      }
+      if (!text.is_string()) return Status::InvalidArgument("\"text\" is not a string");
+      return std::string_view(text.get_string().value_unsafe());
+    }
+    return Status::InvalidArgument("expected a JSON string or an object with \"text\"");
+  }
+
+ private:
+  simdjson::dom::parser parser_;
+};
+
+struct TokenizeFlags {
+  std::string model;
+  std::optional<size_t> max_length;
+  bool no_special_tokens = false;
+  bool jsonl = false;
+};
+
+void RunTokenize(const TokenizeFlags& flags) {
+  Result<Tokenizer> tokenizer = Tokenizer::Load(flags.model);
+  if (!tokenizer.ok()) Fail(tokenizer.status().ToString());
+
+  EncodeOptions options;
+  options.add_special_tokens = !flags.no_special_tokens;
+  options.max_length = flags.max_length;
+
+  LineReader reader(stdin);
+  JsonLineWriter writer(stdout);
+  JsonlTextParser jsonl_parser;
+  size_t line_number = 0;
+  while (std::optional<std::string_view> line = reader.Next()) {
+    ++line_number;
+    std::string_view text = *line;
+    if (flags.jsonl) {
+      Result<std::string_view> parsed = jsonl_parser.Parse(*line);
+      if (!parsed.ok()) {
+        writer.Flush();
+        Fail("line " + std::to_string(line_number) + ": " + parsed.status().message());
+      }
+      text = *parsed;
+    }
+    Result<Encoding> encoding = tokenizer->Encode(text, options);
+    if (!encoding.ok()) {
+      writer.Flush();
+      Fail("line " + std::to_string(line_number) + ": " + encoding.status().ToString());
+    }
+    writer.Write(*encoding);
+  }
+  writer.Flush();
+}
+
+}  // namespace
+
+void AddTokenizeCommand(CLI::App& app) {
+  auto flags = std::make_shared<TokenizeFlags>();
+  CLI::App* command = app.add_subcommand(
+      "tokenize",
+      "Tokenize one text per stdin line; write {\"ids\",\"tokens\",\"offsets\"} JSON lines "
+      "(offsets are UTF-8 byte ranges of the line)");
+  command->add_option("--model", flags->model, "tokenizer.json, or a folder holding one")
+      ->required();
+  command->add_option("--max-length", flags->max_length,
+                      "maximum tokens per text, special tokens included; 0 = no truncation "
+                      "(default: tokenizer.json's truncation)");
+  command->add_flag("--no-special-tokens", flags->no_special_tokens,
+                    "do not add the post-processor's special tokens ([CLS], </s>, ...)");
+  command->add_flag("--jsonl", flags->jsonl,
+                    "each line is a JSON string or an object with a \"text\" string");
+  command->callback([flags] { RunTokenize(*flags); });
+}
+
+}  // namespace textembed::cli

@@ -1,0 +1,44 @@
+// Where an architecture gets its parameters: tensors asked for by Hugging Face
+// name (without the "bert." prefix), always as f32, whatever the file format
+// (safetensors, ONNX initializers, ...). Keeps file formats out of the model code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "textembed/status.h"
+
+namespace textembed::engine {
+
+// A read-only f32 tensor owned by its WeightSource (valid while it lives).
+struct TensorRef {
+  std::vector<int64_t> shape;
+  const float* data = nullptr;
+
+  int64_t num_elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+std::string ShapeToString(const std::vector<int64_t>& shape);
+
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+
+  // The tensor called `name`, or NotFound naming the tensor and origin().
+  virtual Result<TensorRef> Find(std::string_view name) const = 0;
+
+  // The file the tensors come from, for error messages.
+  virtual const std::string& origin() const = 0;
+
+  // Find() plus a shape check against what the config implies, so a config
+  // that does not match its weights fails at load, not as a wild read later.
+  Result<const float*> Require(std::string_view name, const std::vector<int64_t>& shape) const;
+};
+
+}  // namespace textembed::engine

@@ -1,0 +1,93 @@
+#include "tokenizer/models/wordpiece.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+
+namespace textembed::tokenizer::models {
+
+namespace {
+constexpr std::string_view kWhat = "WordPiece model";
+}
+
+Result<std::unique_ptr<Model>> WordPieceModel::FromJson(const nlohmann::json& node) {
+  auto vocab_node = node.find("vocab");
+  if (vocab_node == node.end()) return Status::Corruption("WordPiece model: missing \"vocab\"");
+  TEXTEMBED_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJsonObject(*vocab_node, kWhat));
+  TEXTEMBED_ASSIGN_OR_RETURN(auto unk, OptionalString(node, "unk_token", kWhat));
+  TEXTEMBED_ASSIGN_OR_RETURN(auto prefix, OptionalString(node, "continuing_subword_prefix", kWhat));
+  TEXTEMBED_ASSIGN_OR_RETURN(auto max_chars, OptionalUnsigned(node, "max_input_chars_per_word", kWhat));
+  return std::unique_ptr<Model>(new WordPieceModel(std::move(vocab), unk.value_or("[UNK]"),
+                                                   prefix.value_or("##"), max_chars.value_or(100)));
+}
+
+WordPieceModel::WordPieceModel(Vocab vocab, std::string unk_token, std::string prefix,
+                               uint64_t max_chars)
+    : vocab_(std::move(vocab)),
+      unk_token_(std::move(unk_token)),
+      continuing_subword_prefix_(std::move(prefix)),
+      max_input_chars_per_word_(max_chars) {
+  for (const auto& [token, id] : vocab_.entries()) trie_.Insert(token, id);
+  continuation_root_ = trie_.Walk(ByteTrie::kRoot, continuing_subword_prefix_);
+}
+
+Status WordPieceModel::AppendUnknown(size_t piece_bytes, std::vector<Token>* out) const {
+  const std::optional<int32_t> unk_id = vocab_.Find(unk_token_);
+  if (!unk_id) {
+    return Status::Corruption("WordPiece model: unk_token \"" + unk_token_ +
+                              "\" is not in the vocabulary but is needed for an unknown word");
+  }
+  out->push_back(Token{*unk_id, unk_token_, 0, static_cast<uint32_t>(piece_bytes)});
+  return Status::Ok();
+}
+
+Status WordPieceModel::Tokenize(std::string_view piece, std::vector<Token>* out) const {
+  if (piece.empty()) return Status::Ok();
+
+  // Character boundaries: matches may only end on one (Hugging Face shrinks a
+  // candidate one char at a time), and the length limit counts chars.
+  std::vector<bool> is_boundary(piece.size() + 1, false);
+  uint64_t char_count = 0;
+  for (size_t pos = 0; pos < piece.size(); pos += utf8::DecodeAt(piece, pos).length) {
+    is_boundary[pos] = true;
+    ++char_count;
+  }
+  is_boundary[piece.size()] = true;
+  if (char_count > max_input_chars_per_word_) return AppendUnknown(piece.size(), out);
+
+  const size_t first_new = out->size();
+  size_t start = 0;
+  while (start < piece.size()) {
+    // The longest vocabulary entry that matches here equals the first hit of
+    // Hugging Face's shrink-from-the-end loop.
+    uint32_t node = start == 0 ? ByteTrie::kRoot : continuation_root_;
+    size_t best_end = 0;
+    int32_t best_id = ByteTrie::kNoValue;
+    for (size_t pos = start; pos < piece.size() && node != ByteTrie::kNoNode; ++pos) {
+      node = trie_.Child(node, static_cast<uint8_t>(piece[pos]));
+      if (node == ByteTrie::kNoNode) break;
+      const int32_t id = trie_.ValueAt(node);
+      if (id != ByteTrie::kNoValue && is_boundary[pos + 1]) {
+        best_end = pos + 1;
+        best_id = id;
+      }
+    }
+    if (best_id == ByteTrie::kNoValue) {
+      out->resize(first_new);
+      return AppendUnknown(piece.size(), out);
+    }
+    std::string value;
+    const std::string_view matched = piece.substr(start, best_end - start);
+    if (start > 0) {
+      value.reserve(continuing_subword_prefix_.size() + matched.size());
+      value.append(continuing_subword_prefix_);
+    }
+    value.append(matched);
+    out->push_back(Token{best_id, std::move(value), static_cast<uint32_t>(start),
+                         static_cast<uint32_t>(best_end)});
+    start = best_end;
+  }
+  return Status::Ok();
+}
+
+}  // namespace textembed::tokenizer::models

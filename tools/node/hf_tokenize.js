@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Reference side of the tokenizer parity test: Hugging Face `tokenizers` (the
+// official Rust library through its npm binding) run with the same contract as
+// `textembed tokenize`, so the two outputs can be compared line by line.
+//
+//   node hf_tokenize.js --model PATH [--max-length N] [--no-special-tokens] [--jsonl] <in >out
+//
+// PATH: a tokenizer.json or a folder holding one. --max-length 0 disables
+// truncation; without it tokenizer.json's truncation applies. Padding is always
+// off (textembed tokenize never pads). Input: one text per line ("\n" only is
+// stripped); with --jsonl each line is a JSON string or an object with "text".
+// Output: {"ids":[...],"tokens":[...],"offsets":[[b,e],...]} per line, offsets
+// converted from HF's code point indices to UTF-8 byte offsets of the text.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { Tokenizer } = require('tokenizers');
+
+function usage(message) {
+  process.stderr.write(`hf_tokenize: ${message}\n` +
+    'usage: hf_tokenize.js --model PATH [--max-length N] [--no-special-tokens] [--jsonl]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const args = { model: null, maxLength: null, specialTokens: true, jsonl: false };
+  for (let i = 0; i < argv.length; ++i) {
+    const arg = argv[i];
+    if (arg === '--model') args.model = argv[++i];
+    else if (arg === '--max-length') {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value < 0) usage('--max-length needs an integer >= 0');
+      args.maxLength = value;
+    } else if (arg === '--no-special-tokens') args.specialTokens = false;
+    else if (arg === '--jsonl') args.jsonl = true;
+    else usage(`unknown argument ${arg}`);
+  }
+  if (!args.model) usage('--model is required');
+  return args;
+}
+
+function loadTokenizer(args) {
+  let file = args.model;
+  if (fs.statSync(file).isDirectory()) file = path.join(file, 'tokenizer.json');
+  const tokenizer = Tokenizer.fromFile(file);
+  tokenizer.disablePadding();
+  if (args.maxLength === 0) tokenizer.disableTruncation();
+  else if (args.maxLength !== null) tokenizer.setTruncation(args.maxLength);
+  return tokenizer;
+}
+
+// byteOffsets[k] = UTF-8 byte offset of code point k (and of the end, k = n).
+function codePointByteOffsets(text) {
+  const offsets = [0];
+  let bytes = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0);
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    offsets.push(bytes);
+  }
+  return offsets;
+}
+
+function textOfLine(line, args, lineNumber) {
+  if (!args.jsonl) return line;
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw new Error(`line ${lineNumber}: invalid JSON: ${e.message}`);
+  }
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof value.text === 'string') return value.text;
+  throw new Error(`line ${lineNumber}: expected a JSON string or an object with "text"`);
+}
+
+function formatEncoding(text, encoding) {
+  const byteOffsets = codePointByteOffsets(text);
+  const offsets = encoding.getOffsets().map(([b, e]) => [byteOffsets[b], byteOffsets[e]]);
+  return JSON.stringify({ ids: encoding.getIds(), tokens: encoding.getTokens(), offsets }) + '\n';
+}
+
+// Splits a byte stream on "\n" only (readline would also split on a lone "\r").
+async function* readLines(stream) {
+  let pending = [];
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, nl));
+      yield Buffer.concat(pending).toString('utf8');
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length) yield Buffer.concat(pending).toString('utf8');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const tokenizer = loadTokenizer(args);
+  const options = { addSpecialTokens: args.specialTokens };
+  const kBatch = 256;
+  let batch = [];
+  let lineNumber = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    const encodings = await tokenizer.encodeBatch(batch, options);
+    let out = '';
+    for (let i = 0; i < batch.length; ++i) out += formatEncoding(batch[i], encodings[i]);
+    if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+    batch = [];
+  };
+  for await (const line of readLines(process.stdin)) {
+    batch.push(textOfLine(line, args, ++lineNumber));
+    if (batch.length >= kBatch) await flush();
+  }
+  await flush();
+}
+
+main().catch((e) => {
+  process.stderr.write(`hf_tokenize: error: ${e.message}\n`);
+  process.exit(1);
+});
