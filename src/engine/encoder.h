@@ -44,6 +44,8 @@ struct PackedBatch {
 
 struct EngineOptions {
   int threads = 0;  // 0: all cores
+  // Use the plain C++ kernels even where AVX-512 ones exist (tests, debugging).
+  bool portable_kernels = false;
 };
 
 class Encoder {

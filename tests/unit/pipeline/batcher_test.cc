@@ -24,7 +24,9 @@ TEST(PlanBatches, EveryIndexOnceAndBudgetsHeld) {
       ++seen[i];
       tokens += lengths[i];
     }
-    if (batch.size() > 1) EXPECT_LE(tokens, budget);
+    if (batch.size() > 1) {
+      EXPECT_LE(tokens, budget);
+    }
   }
   EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int s) { return s == 1; }));
 }

@@ -1,0 +1,315 @@
+#include "engine/bert_encoder.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+#include "engine/aligned_buffer.h"
+#include "engine/gemm.h"
+#include "engine/kernels.h"
+
+namespace textembed::engine {
+namespace {
+
+struct LayerNormParams {
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+};
+
+struct Layer {
+  PackedWeight qkv;           // [h × 3h]: query | key | value
+  AlignedBuffer qkv_bias;     // [3h]
+  PackedWeight attn_out;      // [h × h]
+  const float* attn_out_bias = nullptr;
+  LayerNormParams attn_norm;
+  PackedWeight ffn_in;        // [h × I]
+  const float* ffn_in_bias = nullptr;
+  PackedWeight ffn_out;       // [I × h]
+  const float* ffn_out_bias = nullptr;
+  LayerNormParams ffn_norm;
+};
+
+// Per-call activations; pooled so steady-state calls allocate nothing.
+struct Scratch {
+  AlignedBuffer qkv, context, projected, ffn, attention;
+  std::vector<int32_t> positions;
+};
+
+class BertEncoder final : public Encoder {
+ public:
+  BertEncoder(const EncoderConfig& config, std::unique_ptr<WeightSource> weights, const KernelSet& kernels,
+              int threads)
+      : config_(config), weights_(std::move(weights)), kernels_(kernels), threads_(threads) {}
+
+  Status Load();
+  const EncoderConfig& config() const override { return config_; }
+  Status Forward(const PackedBatch& batch, std::vector<float>* hidden) const override;
+
+ private:
+  Status Validate(const PackedBatch& batch) const;
+  void Run(const PackedBatch& batch, Scratch& s, float* x) const;
+  std::unique_ptr<Scratch> AcquireScratch() const;
+  void ReleaseScratch(std::unique_ptr<Scratch> scratch) const;
+
+  EncoderConfig config_;
+  std::unique_ptr<WeightSource> weights_;
+  const KernelSet& kernels_;
+  int threads_;
+  const float* word_embeddings_ = nullptr;
+  const float* position_embeddings_ = nullptr;
+  const float* type_embeddings_ = nullptr;
+  LayerNormParams embedding_norm_;
+  std::vector<Layer> layers_;
+
+  mutable std::mutex scratch_mutex_;
+  mutable std::vector<std::unique_ptr<Scratch>> scratch_pool_;
+};
+
+Status BertEncoder::Load() {
+  const int64_t h = config_.hidden_size, inter = config_.intermediate_size;
+  const WeightSource& w = *weights_;
+  auto layer_norm = [&](const std::string& prefix, LayerNormParams* out) -> Status {
+    TEXTEMBED_ASSIGN_OR_RETURN(out->gamma, w.Require(prefix + ".weight", {h}));
+    TEXTEMBED_ASSIGN_OR_RETURN(out->beta, w.Require(prefix + ".bias", {h}));
+    return Status::Ok();
+  };
+  TEXTEMBED_ASSIGN_OR_RETURN(word_embeddings_, w.Require("embeddings.word_embeddings.weight", {config_.vocab_size, h}));
+  TEXTEMBED_ASSIGN_OR_RETURN(position_embeddings_, w.Require("embeddings.position_embeddings.weight",
+                                                             {config_.max_position_embeddings, h}));
+  TEXTEMBED_ASSIGN_OR_RETURN(type_embeddings_, w.Require("embeddings.token_type_embeddings.weight",
+                                                         {config_.type_vocab_size, h}));
+  TEXTEMBED_RETURN_IF_ERROR(layer_norm("embeddings.LayerNorm", &embedding_norm_));
+
+  layers_.resize(config_.num_hidden_layers);
+  for (int i = 0; i < config_.num_hidden_layers; ++i) {
+    const std::string p = "encoder.layer." + std::to_string(i) + ".";
+    Layer& layer = layers_[i];
+    const float* qkv_weights[3];
+    const float* qkv_biases[3];
+    const char* names[3] = {"query", "key", "value"};
+    for (int part = 0; part < 3; ++part) {
+      const std::string name = p + "attention.self." + names[part];
+      TEXTEMBED_ASSIGN_OR_RETURN(qkv_weights[part], w.Require(name + ".weight", {h, h}));
+      TEXTEMBED_ASSIGN_OR_RETURN(qkv_biases[part], w.Require(name + ".bias", {h}));
+    }
+    layer.qkv = PackedWeight::FromTorchLayout({qkv_weights[0], qkv_weights[1], qkv_weights[2]},
+                                              {size_t(h), size_t(h), size_t(h)}, h);
+    layer.qkv_bias.Reserve(3 * h);
+    for (int part = 0; part < 3; ++part) std::copy_n(qkv_biases[part], h, layer.qkv_bias.data() + part * h);
+
+    const float* weight;
+    TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "attention.output.dense.weight", {h, h}));
+    layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h);
+    TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + "attention.output.dense.bias", {h}));
+    TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "attention.output.LayerNorm", &layer.attn_norm));
+
+    TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "intermediate.dense.weight", {inter, h}));
+    layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h);
+    TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_in_bias, w.Require(p + "intermediate.dense.bias", {inter}));
+    TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "output.dense.weight", {h, inter}));
+    layer.ffn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, inter);
+    TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_out_bias, w.Require(p + "output.dense.bias", {h}));
+    TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "output.LayerNorm", &layer.ffn_norm));
+  }
+  return Status::Ok();
+}
+
+Status BertEncoder::Validate(const PackedBatch& batch) const {
+  const auto& offsets = batch.seq_offsets;
+  if (offsets.empty()) {
+    if (batch.ids.empty()) return Status::Ok();
+    return Status::InvalidArgument("PackedBatch: seq_offsets is empty but there are ids");
+  }
+  if (offsets.front() != 0) return Status::InvalidArgument("PackedBatch: seq_offsets must start at 0");
+  if (size_t(offsets.back()) != batch.ids.size()) {
+    return Status::InvalidArgument("PackedBatch: seq_offsets ends at " + std::to_string(offsets.back()) +
+                                   " but there are " + std::to_string(batch.ids.size()) + " ids");
+  }
+  for (size_t s = 0; s + 1 < offsets.size(); ++s) {
+    const int64_t len = int64_t(offsets[s + 1]) - offsets[s];
+    if (len < 0) return Status::InvalidArgument("PackedBatch: seq_offsets must not decrease");
+    if (len > config_.max_position_embeddings) {
+      return Status::OutOfRange("sequence " + std::to_string(s) + " has " + std::to_string(len) +
+                                " tokens; the model takes at most " +
+                                std::to_string(config_.max_position_embeddings));
+    }
+  }
+  for (size_t i = 0; i < batch.ids.size(); ++i) {
+    if (batch.ids[i] < 0 || batch.ids[i] >= config_.vocab_size) {
+      return Status::InvalidArgument("token id " + std::to_string(batch.ids[i]) + " at position " +
+                                     std::to_string(i) + " is outside the vocabulary of " +
+                                     std::to_string(config_.vocab_size));
+    }
+  }
+  if (!batch.type_ids.empty()) {
+    if (batch.type_ids.size() != batch.ids.size()) {
+      return Status::InvalidArgument("PackedBatch: type_ids must be empty or as many as ids");
+    }
+    for (int32_t t : batch.type_ids) {
+      if (t < 0 || t >= config_.type_vocab_size) {
+        return Status::InvalidArgument("token type id " + std::to_string(t) + " is outside [0, " +
+                                       std::to_string(config_.type_vocab_size) + ")");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<Scratch> BertEncoder::AcquireScratch() const {
+  {
+    std::lock_guard lock(scratch_mutex_);
+    if (!scratch_pool_.empty()) {
+      auto scratch = std::move(scratch_pool_.back());
+      scratch_pool_.pop_back();
+      return scratch;
+    }
+  }
+  return std::make_unique<Scratch>();
+}
+
+void BertEncoder::ReleaseScratch(std::unique_ptr<Scratch> scratch) const {
+  std::lock_guard lock(scratch_mutex_);
+  scratch_pool_.push_back(std::move(scratch));
+}
+
+Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden) const {
+  TEXTEMBED_RETURN_IF_ERROR(Validate(batch));
+  const size_t tokens = batch.num_tokens();
+  const size_t h = config_.hidden_size;
+  try {
+    hidden->resize(tokens * h);
+    if (tokens == 0) return Status::Ok();
+    std::unique_ptr<Scratch> scratch = AcquireScratch();
+    size_t longest = 0;
+    for (size_t s = 0; s < batch.num_sequences(); ++s)
+      longest = std::max<size_t>(longest, batch.seq_offsets[s + 1] - batch.seq_offsets[s]);
+    scratch->qkv.Reserve(tokens * 3 * h);
+    scratch->context.Reserve(tokens * h);
+    scratch->projected.Reserve(tokens * h);
+    scratch->ffn.Reserve(tokens * config_.intermediate_size);
+    const size_t per_thread = AttentionScratchFloats(longest, h / config_.num_attention_heads);
+    scratch->attention.Reserve(size_t(threads_) * per_thread);
+    scratch->positions.resize(tokens);
+    for (size_t s = 0; s < batch.num_sequences(); ++s)
+      for (int32_t t = batch.seq_offsets[s]; t < batch.seq_offsets[s + 1]; ++t)
+        scratch->positions[t] = t - batch.seq_offsets[s];
+    Run(batch, *scratch, hidden->data());
+    ReleaseScratch(std::move(scratch));
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted("out of memory running the encoder on " + std::to_string(tokens) + " tokens");
+  }
+  return Status::Ok();
+}
+
+// One parallel region per call; inside it every thread takes a fixed share of
+// each step (GEMM columns, rows, (sequence, head) pairs) so a row's arithmetic
+// never depends on the other sequences in the batch.
+void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
+  const size_t tokens = batch.num_tokens(), h = config_.hidden_size, inter = config_.intermediate_size;
+  const size_t heads = config_.num_attention_heads, head_dim = h / heads;
+  const size_t sequences = batch.num_sequences();
+  const float eps = config_.layer_norm_eps;
+  const float scale = 1.0f / std::sqrt(float(head_dim));
+  const KernelSet& k = kernels_;
+  const int threads = threads_;
+  size_t longest = 0;
+  for (size_t q = 0; q < sequences; ++q)
+    longest = std::max<size_t>(longest, batch.seq_offsets[q + 1] - batch.seq_offsets[q]);
+  const size_t per_thread_attention = AttentionScratchFloats(longest, head_dim);
+  float* qkv = s.qkv.data();
+  float* context = s.context.data();
+  float* projected = s.projected.data();
+  float* ffn = s.ffn.data();
+
+  ScopedSingleThreadedLibraries single_threaded_gemm;
+#pragma omp parallel num_threads(threads)
+  {
+    const size_t tid = omp_get_thread_num(), team = omp_get_num_threads();
+    // Column share of an N-wide GEMM for this thread, in whole 16-float vectors.
+    auto columns = [&](size_t n) {
+      const size_t vecs = (n + 15) / 16;
+      return std::pair{std::min(n, vecs * tid / team * 16), std::min(n, vecs * (tid + 1) / team * 16)};
+    };
+    constexpr size_t kRowBlock = 16;
+    const size_t row_blocks = (tokens + kRowBlock - 1) / kRowBlock;
+
+#pragma omp for schedule(static)
+    for (size_t block = 0; block < row_blocks; ++block) {
+      for (size_t t = block * kRowBlock; t < std::min(tokens, (block + 1) * kRowBlock); ++t) {
+        const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
+        k.add_layer_norm(word_embeddings_ + size_t(batch.ids[t]) * h, h, position_embeddings_ + size_t(s.positions[t]) * h,
+                         type_embeddings_ + size_t(type) * h, h, embedding_norm_.gamma, embedding_norm_.beta, eps,
+                         1, h, x + t * h, h);
+      }
+    }
+
+    for (const Layer& layer : layers_) {
+      {
+        const auto [n0, n1] = columns(3 * h);
+        GemmColumns(x, h, tokens, layer.qkv, n0, n1, qkv, 3 * h);
+        k.add_bias(qkv + n0, 3 * h, layer.qkv_bias.data() + n0, tokens, n1 - n0);
+      }
+#pragma omp barrier
+#pragma omp for schedule(dynamic, 1)
+      for (size_t item = 0; item < sequences * heads; ++item) {
+        const size_t seq = item / heads, head = item % heads;
+        const size_t begin = batch.seq_offsets[seq], len = batch.seq_offsets[seq + 1] - begin;
+        if (len == 0) continue;
+        const float* base = qkv + begin * 3 * h + head * head_dim;
+        AttentionHead args{base, base + h, base + 2 * h, 3 * h, context + begin * h + head * head_dim, h,
+                           len, head_dim, scale};
+        k.attention(args, s.attention.data() + tid * per_thread_attention);
+      }
+      {
+        const auto [n0, n1] = columns(h);
+        GemmColumns(context, h, tokens, layer.attn_out, n0, n1, projected, h);
+      }
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (size_t block = 0; block < row_blocks; ++block) {
+        const size_t r0 = block * kRowBlock, rows = std::min(tokens, r0 + kRowBlock) - r0;
+        k.add_layer_norm(projected + r0 * h, h, layer.attn_out_bias, x + r0 * h, h, layer.attn_norm.gamma,
+                         layer.attn_norm.beta, eps, rows, h, x + r0 * h, h);
+      }
+      {
+        const auto [n0, n1] = columns(inter);
+        GemmColumns(x, h, tokens, layer.ffn_in, n0, n1, ffn, inter);
+        k.bias_gelu(ffn + n0, inter, layer.ffn_in_bias + n0, tokens, n1 - n0);
+      }
+#pragma omp barrier
+      {
+        const auto [n0, n1] = columns(h);
+        GemmColumns(ffn, inter, tokens, layer.ffn_out, n0, n1, projected, h);
+      }
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (size_t block = 0; block < row_blocks; ++block) {
+        const size_t r0 = block * kRowBlock, rows = std::min(tokens, r0 + kRowBlock) - r0;
+        k.add_layer_norm(projected + r0 * h, h, layer.ffn_out_bias, x + r0 * h, h, layer.ffn_norm.gamma,
+                         layer.ffn_norm.beta, eps, rows, h, x + r0 * h, h);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Encoder>> CreateBertEncoder(const EncoderConfig& config,
+                                                   std::unique_ptr<WeightSource> weights,
+                                                   const EngineOptions& options) {
+  if (options.threads < 0) return Status::InvalidArgument("EngineOptions::threads must be >= 0");
+  const int threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
+  const KernelSet& kernels = options.portable_kernels ? PortableKernels() : BestKernels();
+  auto encoder = std::make_unique<BertEncoder>(config, std::move(weights), kernels, threads);
+  try {
+    TEXTEMBED_RETURN_IF_ERROR(encoder->Load());
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted("out of memory packing the encoder weights");
+  }
+  return std::unique_ptr<Encoder>(std::move(encoder));
+}
+
+}  // namespace textembed::engine

@@ -1,0 +1,221 @@
+// AVX-512 kernels (compiled with -mavx512*, called only when the CPU has them).
+#include <immintrin.h>
+
+// GCC 12's reduce/mask intrinsics start from _mm512_undefined_ps(), which its
+// flow analysis reports as uninitialized (a false positive in the headers).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/kernels.h"
+
+namespace textembed::engine {
+namespace {
+
+__mmask16 TailMask(size_t remaining) {
+  return remaining >= 16 ? __mmask16(0xffff) : __mmask16((1u << remaining) - 1);
+}
+
+// exp(x) to ~1 ulp: x = n·ln2 + r with |r| <= ln2/2, e^r by its degree-7
+// Taylor polynomial (truncation error < 1e-8 relative), then scaled by 2^n.
+inline __m512 Exp(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // ln2 split in a high part exact in few bits and a low correction (Cody-Waite).
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// GELU(v) = v·Φ(v), Φ(v) = erfc(-v/√2)/2. erfc(a) for a >= 0 is computed as
+// t·exp(-a² + P(t)), t = 1/(1 + a/2) (the Numerical Recipes "erfcc" form) with
+// P a degree-9 least-squares fit made for this file (max relative error 2e-7
+// on [0, 10]); a² is kept exact with an FMA split so large |a| stays accurate.
+// Going through erfc keeps Φ's absolute error ~1e-8 for every v.
+inline __m512 Gelu(__m512 v) {
+  const __m512 z = _mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f));
+  const __m512 a = _mm512_min_ps(_mm512_abs_ps(z), _mm512_set1_ps(10.0f));
+  const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(a, _mm512_set1_ps(0.5f), _mm512_set1_ps(1.0f)));
+  __m512 p = _mm512_set1_ps(0.15922229024f);
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.75136824921f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.3055922202f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.871725612f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.046406860158f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.056500453571f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.051141167616f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.38379075392f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.99889950562f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.2654582774f));
+  const __m512 a2_hi = _mm512_mul_ps(a, a);
+  const __m512 a2_lo = _mm512_fmsub_ps(a, a, a2_hi);
+  const __m512 arg = _mm512_sub_ps(_mm512_sub_ps(p, a2_hi), a2_lo);
+  const __m512 half_erfc = _mm512_mul_ps(_mm512_mul_ps(t, Exp(arg)), _mm512_set1_ps(0.5f));
+  const __mmask16 positive = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_GE_OQ);
+  const __m512 phi = _mm512_mask_sub_ps(half_erfc, positive, _mm512_set1_ps(1.0f), half_erfc);
+  return _mm512_mul_ps(v, phi);
+}
+
+void AddLayerNorm(const float* x, size_t ld_x, const float* bias, const float* residual, size_t ld_residual,
+                  const float* gamma, const float* beta, float eps, size_t rows, size_t cols, float* out,
+                  size_t ld_out) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ld_x;
+    const float* rr = residual ? residual + r * ld_residual : nullptr;
+    float* o = out + r * ld_out;
+    // Pass 1 stores the sum into `out` (safe when out aliases an input: same index).
+    __m512 total = _mm512_setzero_ps();
+    for (size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = TailMask(cols - c);
+      __m512 v = _mm512_maskz_loadu_ps(m, xr + c);
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + c));
+      if (rr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, rr + c));
+      _mm512_mask_storeu_ps(o + c, m, v);
+      total = _mm512_add_ps(total, v);
+    }
+    const float mean = _mm512_reduce_add_ps(total) / float(cols);
+    const __m512 vmean = _mm512_set1_ps(mean);
+    __m512 squares = _mm512_setzero_ps();
+    for (size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = TailMask(cols - c);
+      const __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, o + c), vmean);
+      squares = _mm512_fmadd_ps(d, d, squares);
+    }
+    const float var = _mm512_reduce_add_ps(squares) / float(cols);
+    const __m512 rstd = _mm512_set1_ps(1.0f / std::sqrt(var + eps));
+    for (size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = TailMask(cols - c);
+      const __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, o + c), vmean), rstd);
+      const __m512 y = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m, gamma + c), _mm512_maskz_loadu_ps(m, beta + c));
+      _mm512_mask_storeu_ps(o + c, m, y);
+    }
+  }
+}
+
+void BiasGelu(float* x, size_t ld, const float* bias, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* xr = x + r * ld;
+    for (size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = TailMask(cols - c);
+      const __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, xr + c), _mm512_maskz_loadu_ps(m, bias + c));
+      _mm512_mask_storeu_ps(xr + c, m, Gelu(v));
+    }
+  }
+}
+
+void AddBias(float* x, size_t ld, const float* bias, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* xr = x + r * ld;
+    for (size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = TailMask(cols - c);
+      const __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, xr + c), _mm512_maskz_loadu_ps(m, bias + c));
+      _mm512_mask_storeu_ps(xr + c, m, v);
+    }
+  }
+}
+
+// In place: x = exp(x - max) over n values; returns their sum.
+float ExpShiftedSum(float* x, size_t n) {
+  __m512 vmax = _mm512_set1_ps(-3.0e38f);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, x + i));
+  }
+  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+  __m512 sum = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    const __m512 e = _mm512_maskz_mov_ps(m, Exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), max)));
+    _mm512_mask_storeu_ps(x + i, m, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  return _mm512_reduce_add_ps(sum);
+}
+
+void Softmax(float* x, size_t n) {
+  if (n == 0) return;
+  const __m512 inv = _mm512_set1_ps(1.0f / ExpShiftedSum(x, n));
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
+  }
+}
+
+// Attention for head_dim = 16·kVecs. K is transposed once into [head_dim × len]
+// so scores for 16 keys come from head_dim broadcast-FMAs; four queries share
+// every K and V load. Each query row's arithmetic is independent of the others.
+template <int kVecs>
+void AttentionVec(const AttentionHead& h, float* scratch) {
+  constexpr size_t kQueries = 4;
+  const size_t len = h.len, dh = 16 * kVecs, ld = h.ld_in;
+  const size_t padded = (len + 15) / 16 * 16;
+  float* kt = scratch;
+  float* scores = kt + dh * padded;
+  for (size_t j = 0; j < len; ++j)
+    for (size_t d = 0; d < dh; ++d) kt[d * padded + j] = h.k[j * ld + d];
+  for (size_t d = 0; d < dh; ++d) std::fill(kt + d * padded + len, kt + (d + 1) * padded, 0.0f);
+  const __m512 scale = _mm512_set1_ps(h.scale);
+
+  for (size_t i0 = 0; i0 < len; i0 += kQueries) {
+    const size_t nq = std::min(kQueries, len - i0);
+    const float* q[kQueries];
+    for (size_t qi = 0; qi < kQueries; ++qi) q[qi] = h.q + (i0 + std::min(qi, nq - 1)) * ld;
+
+    for (size_t jb = 0; jb < padded; jb += 16) {
+      __m512 acc[kQueries];
+      for (auto& a : acc) a = _mm512_setzero_ps();
+      for (size_t d = 0; d < dh; ++d) {
+        const __m512 kv = _mm512_load_ps(kt + d * padded + jb);
+        for (size_t qi = 0; qi < kQueries; ++qi) acc[qi] = _mm512_fmadd_ps(_mm512_set1_ps(q[qi][d]), kv, acc[qi]);
+      }
+      for (size_t qi = 0; qi < kQueries; ++qi) _mm512_store_ps(scores + qi * padded + jb, _mm512_mul_ps(acc[qi], scale));
+    }
+    __m512 inv_sum[kQueries];
+    for (size_t qi = 0; qi < kQueries; ++qi) {
+      inv_sum[qi] = qi < nq ? _mm512_set1_ps(1.0f / ExpShiftedSum(scores + qi * padded, len)) : _mm512_setzero_ps();
+    }
+    __m512 out[kQueries][kVecs];
+    for (auto& row : out)
+      for (auto& o : row) o = _mm512_setzero_ps();
+    for (size_t j = 0; j < len; ++j) {
+      __m512 v[kVecs];
+      for (int c = 0; c < kVecs; ++c) v[c] = _mm512_loadu_ps(h.v + j * ld + 16 * c);
+      for (size_t qi = 0; qi < kQueries; ++qi) {
+        const __m512 p = _mm512_set1_ps(scores[qi * padded + j]);
+        for (int c = 0; c < kVecs; ++c) out[qi][c] = _mm512_fmadd_ps(p, v[c], out[qi][c]);
+      }
+    }
+    for (size_t qi = 0; qi < nq; ++qi)
+      for (int c = 0; c < kVecs; ++c)
+        _mm512_storeu_ps(h.out + (i0 + qi) * h.ld_out + 16 * c, _mm512_mul_ps(out[qi][c], inv_sum[qi]));
+  }
+}
+
+void Attention(const AttentionHead& h, float* scratch) {
+  switch (h.head_dim) {
+    case 16: return AttentionVec<1>(h, scratch);
+    case 32: return AttentionVec<2>(h, scratch);
+    case 48: return AttentionVec<3>(h, scratch);
+    case 64: return AttentionVec<4>(h, scratch);
+    default: return PortableKernels().attention(h, scratch);
+  }
+}
+
+}  // namespace
+
+const KernelSet* Avx512Kernels() {
+  static constexpr KernelSet kSet{"avx512", AddLayerNorm, BiasGelu, AddBias, Softmax, Attention};
+  return &kSet;
+}
+
+}  // namespace textembed::engine

@@ -1,0 +1,158 @@
+#include "tokenizer/pattern.h"
+
+#include <algorithm>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+namespace textembed::tokenizer {
+
+Result<SplitBehavior> ParseSplitBehavior(std::string_view name) {
+  if (name == "Removed") return SplitBehavior::kRemoved;
+  if (name == "Isolated") return SplitBehavior::kIsolated;
+  if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
+  if (name == "MergedWithNext") return SplitBehavior::kMergedWithNext;
+  if (name == "Contiguous") return SplitBehavior::kContiguous;
+  return Status::Corruption("unknown split behavior \"" + std::string(name) + "\"");
+}
+
+Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view pattern) {
+  int error = 0;
+  PCRE2_SIZE error_offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &error,
+                                   &error_offset, nullptr);
+  if (code == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof(message));
+    return Status::Corruption("bad regex \"" + std::string(pattern) + "\" at " +
+                              std::to_string(error_offset) + ": " +
+                              reinterpret_cast<const char*>(message));
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // optional speed-up; failure is fine
+  std::unique_ptr<Regex> regex(new Regex());
+  regex->code_ = code;
+  return regex;
+}
+
+Result<std::unique_ptr<Regex>> Regex::Literal(std::string_view literal) {
+  std::unique_ptr<Regex> regex(new Regex());
+  regex->literal_ = std::string(literal);
+  regex->is_literal_ = true;
+  return regex;
+}
+
+Regex::~Regex() {
+  if (code_ != nullptr) pcre2_code_free(static_cast<pcre2_code*>(code_));
+}
+
+Status Regex::FindMatches(std::string_view text, std::vector<Span>* out) const {
+  out->clear();
+  const uint32_t n = static_cast<uint32_t>(text.size());
+  if (text.empty()) {
+    out->push_back({0, 0, false});
+    return Status::Ok();
+  }
+  uint32_t prev = 0;
+  auto push_match = [&](uint32_t b, uint32_t e) {
+    if (prev != b) out->push_back({prev, b, false});
+    out->push_back({b, e, true});
+    prev = e;
+  };
+  if (is_literal_) {
+    if (!literal_.empty()) {
+      size_t pos = 0;
+      while ((pos = text.find(literal_, pos)) != std::string_view::npos) {
+        push_match(static_cast<uint32_t>(pos), static_cast<uint32_t>(pos + literal_.size()));
+        pos += literal_.size();
+      }
+    }
+  } else {
+    auto* code = static_cast<pcre2_code*>(code_);
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+    if (md == nullptr) return Status::ResourceExhausted("pcre2 match data");
+    size_t start = 0;
+    bool have_prev_end = false;
+    size_t prev_end = 0;
+    while (start <= text.size()) {
+      const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
+                                 start, 0, md, nullptr);
+      if (rc == PCRE2_ERROR_NOMATCH) break;
+      if (rc < 0) {
+        pcre2_match_data_free(md);
+        return Status::Internal("regex match failed with code " + std::to_string(rc));
+      }
+      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+      const size_t b = ov[0], e = ov[1];
+      if (b == e) {
+        // An empty match right where the previous one ended is skipped, and the
+        // search moves one char forward (as onig's find_iter does).
+        if (!(have_prev_end && prev_end == b)) push_match(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
+        if (b >= text.size()) break;
+        start = b + utf8::DecodeAt(text, b).length;
+      } else {
+        push_match(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
+        start = e;
+      }
+      have_prev_end = true;
+      prev_end = e;
+    }
+    pcre2_match_data_free(md);
+  }
+  if (prev != n) out->push_back({prev, n, false});
+  return Status::Ok();
+}
+
+void ApplyBehavior(const std::vector<Span>& spans, SplitBehavior behavior,
+                   std::vector<Span>* pieces) {
+  pieces->clear();
+  switch (behavior) {
+    case SplitBehavior::kIsolated:
+      for (const Span& s : spans) pieces->push_back({s.begin, s.end, false});
+      break;
+    case SplitBehavior::kRemoved:
+      for (const Span& s : spans)
+        if (!s.is_match) pieces->push_back({s.begin, s.end, false});
+      break;
+    case SplitBehavior::kContiguous: {
+      bool previous_match = false;
+      for (const Span& s : spans) {
+        if (s.is_match == previous_match && !pieces->empty()) {
+          pieces->back().end = s.end;
+        } else {
+          pieces->push_back({s.begin, s.end, false});
+        }
+        previous_match = s.is_match;
+      }
+      break;
+    }
+    case SplitBehavior::kMergedWithPrevious: {
+      bool previous_match = false;
+      for (const Span& s : spans) {
+        if (s.is_match && !previous_match && !pieces->empty()) {
+          pieces->back().end = s.end;
+        } else {
+          pieces->push_back({s.begin, s.end, false});
+        }
+        previous_match = s.is_match;
+      }
+      break;
+    }
+    case SplitBehavior::kMergedWithNext: {
+      bool previous_match = false;
+      for (size_t k = spans.size(); k-- > 0;) {
+        const Span& s = spans[k];
+        if (s.is_match && !previous_match && !pieces->empty()) {
+          pieces->back().begin = s.begin;
+        } else {
+          pieces->push_back({s.begin, s.end, false});
+        }
+        previous_match = s.is_match;
+      }
+      std::reverse(pieces->begin(), pieces->end());
+      break;
+    }
+  }
+}
+
+}  // namespace textembed::tokenizer

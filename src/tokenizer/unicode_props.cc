@@ -1,0 +1,82 @@
+#include "tokenizer/unicode_props.h"
+
+#include <utf8proc.h>
+
+namespace textembed::tokenizer::unicode {
+namespace {
+
+utf8proc_category_t Category(char32_t c) {
+  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
+}
+
+}  // namespace
+
+bool IsLetter(char32_t c) {
+  if (c < 0x80) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+  const auto cat = Category(c);
+  return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+bool IsNumber(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  const auto cat = Category(c);
+  return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
+}
+
+bool IsPunctuation(char32_t c) {
+  const auto cat = Category(c);
+  return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
+}
+
+bool IsOther(char32_t c) {
+  const auto cat = Category(c);
+  return cat == UTF8PROC_CATEGORY_CN || cat >= UTF8PROC_CATEGORY_CC;
+}
+
+bool IsNonspacingMark(char32_t c) { return Category(c) == UTF8PROC_CATEGORY_MN; }
+
+namespace {
+// Alphabetic symbols (Other_Alphabetic in category So): circled and squared letters.
+bool IsAlphabeticSymbol(char32_t c) {
+  return (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) ||
+         (c >= 0x1F150 && c <= 0x1F169) || (c >= 0x1F170 && c <= 0x1F189);
+}
+// Other_Alphabetic marks are Mn/Mc; Alphabetic = L + Nl + Other_Alphabetic.
+bool IsAlphabetic(char32_t c) {
+  const auto cat = Category(c);
+  if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) return true;
+  if (cat == UTF8PROC_CATEGORY_NL) return true;
+  return IsAlphabeticSymbol(c);
+}
+}  // namespace
+
+bool IsAlphanumeric(char32_t c) {
+  if (c < 0x80) return IsLetter(c) || (c >= '0' && c <= '9');
+  return IsAlphabetic(c) || IsNumber(c);
+}
+
+bool IsWordChar(char32_t c) {
+  if (c < 0x80) return IsLetter(c) || (c >= '0' && c <= '9') || c == '_';
+  const auto cat = Category(c);
+  if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) return true;  // L*, M*
+  if (cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_PC)
+    return true;
+  return c == 0x200C || c == 0x200D || IsAlphabeticSymbol(c);
+}
+
+int ToLowercase(char32_t c, char32_t out[3]) {
+  if (c < 0x80) {
+    out[0] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    return 1;
+  }
+  // The only unconditional multi-character lowercase mapping in SpecialCasing.txt.
+  if (c == 0x130) {
+    out[0] = 'i';
+    out[1] = 0x307;
+    return 2;
+  }
+  out[0] = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
+  return 1;
+}
+
+}  // namespace textembed::tokenizer::unicode

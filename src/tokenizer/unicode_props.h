@@ -1,0 +1,45 @@
+// Character classes with the exact definitions the Hugging Face tokenizers
+// (Rust) use, so that splitting decisions match theirs character for character.
+#pragma once
+
+#include <cstdint>
+
+namespace textembed::tokenizer::unicode {
+
+// Rust char::is_whitespace: the Unicode White_Space property (also regex \s).
+inline bool IsWhitespace(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+  return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+bool IsLetter(char32_t c);           // \p{L}
+bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric
+bool IsPunctuation(char32_t c);      // \p{P}
+bool IsOther(char32_t c);            // \p{C} (Cc Cf Cs Co Cn)
+bool IsNonspacingMark(char32_t c);   // \p{Mn}
+bool IsAlphanumeric(char32_t c);     // Rust char::is_alphanumeric
+bool IsWordChar(char32_t c);         // Rust regex \w (Unicode)
+
+inline bool IsAsciiPunctuation(char32_t c) {
+  return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+         (c >= 0x7B && c <= 0x7E);
+}
+// BertPreTokenizer / Punctuation pre-tokenizer: ASCII punctuation or \p{P}.
+inline bool IsBertPunctuation(char32_t c) {
+  return c < 0x80 ? IsAsciiPunctuation(c) : IsPunctuation(c);
+}
+
+// BertNormalizer's CJK ranges (the ones Google's BERT treats as words of their own).
+inline bool IsChineseChar(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+// Rust char::to_lowercase (full mapping). Writes up to 3 code points to `out`
+// and returns how many.
+int ToLowercase(char32_t c, char32_t out[3]);
+
+}  // namespace textembed::tokenizer::unicode

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Tokenizer parity: `textembed tokenize` must give the same ids, tokens and
+# UTF-8 byte offsets as Hugging Face `tokenizers` (npm binding, Rust core) for
+# every tokenizer.json in shared/models/*/ and shared/tokenizers/*/, on all the
+# text in shared/data/ plus tests/data/adversarial.jsonl.
+#
+# Run by ctest (env TEXTEMBED_BIN, TEXTEMBED_SOURCE_DIR, TEXTEMBED_DEFAULT_TEST_DATA)
+# or by hand:
+#   TEXTEMBED_BIN=build/release/textembed tests/integration/tokenizer_parity_test.sh
+# Optional env:
+#   TEXTEMBED_TEST_DATA  shared/ folder (default: the ctest default, else ../shared)
+#   PARITY_ONLY          regex; run only cases whose "tokenizer/input/variant" label matches
+#   PARITY_KEEP=1        keep the work folder (inputs, expected and got JSONL)
+#   PARITY_FAILURES      file to append failing cases to (default: none)
+#
+# Every text is fed to both sides as a JSON string (--jsonl), so tabs, "\r",
+# NUL and newlines inside a text survive. Tokenizer files with identical content
+# (the three model folders share one tokenizer.json) are run once. Nothing is
+# sampled: a full run takes about 2-3 minutes on 2 cores.
+# Exit status: 0 all identical; 1 any mismatch, a crash, or a missing tool.
+set -euo pipefail
+
+die() { echo "tokenizer_parity_test: $*" >&2; exit 1; }
+
+SRC_DIR=${TEXTEMBED_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DATA_DIR=${TEXTEMBED_TEST_DATA:-${TEXTEMBED_DEFAULT_TEST_DATA:-$SRC_DIR/../shared}}
+BIN=${TEXTEMBED_BIN:-$SRC_DIR/build/release/textembed}
+NODE_DIR=$SRC_DIR/tools/node
+
+command -v node >/dev/null || die "node not found (scripts/setup.sh installs it)"
+[[ -d $NODE_DIR/node_modules/tokenizers ]] ||
+  die "$NODE_DIR/node_modules/tokenizers missing (run scripts/setup.sh)"
+[[ -x $BIN ]] || die "textembed binary not found at $BIN (set TEXTEMBED_BIN)"
+[[ -d $DATA_DIR/data && -d $DATA_DIR/tokenizers ]] || die "shared data not found at $DATA_DIR"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tokenizer_parity.XXXXXX")
+cleanup() { if [[ ${PARITY_KEEP:-0} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+
+# --- Inputs: every text as one JSON string per line --------------------------
+mkdir -p "$WORK/in"
+# Plain text, one text per line ("\n" only; no text here contains "\r").
+lines_to_jsonl() {
+  node -e '
+    const fs = require("fs");
+    let out = "";
+    for (const file of process.argv.slice(1)) {
+      const lines = fs.readFileSync(file, "utf8").split("\n");
+      if (lines[lines.length - 1] === "") lines.pop();
+      for (const line of lines) out += JSON.stringify(line) + "\n";
+    }
+    process.stdout.write(out);' "$@"
+}
+D=$DATA_DIR/data
+lines_to_jsonl "$D/corpus/squad_v1.1_dev_questions.txt" >"$WORK/in/squad_questions.jsonl"
+lines_to_jsonl "$D/corpus/ag_news_test.txt" >"$WORK/in/ag_news.jsonl"
+lines_to_jsonl "$D/corpus/bbc_news_paragraphs.txt" >"$WORK/in/bbc_paragraphs.jsonl"
+lines_to_jsonl "$D/corpus/bbc_news_articles.txt" >"$WORK/in/bbc_articles.jsonl"
+# multilingual_sample = every non-English Tatoeba text + the stress strings, so
+# only the English sides of the Tatoeba pairs are added separately.
+lines_to_jsonl "$D/multilingual/multilingual_sample.txt" >"$WORK/in/multilingual.jsonl"
+lines_to_jsonl "$D/multilingual/stress_inputs.txt" >"$WORK/in/stress.jsonl"
+lines_to_jsonl "$D"/multilingual/tatoeba/tatoeba.*-eng.eng >"$WORK/in/tatoeba_eng.jsonl"
+# STS-B sentences are already JSONL ({"text": ...}).
+cp "$D/goldens/stsb-dev-sentences.jsonl" "$WORK/in/stsb.jsonl"
+# The conformance inputs keep their original tabs and newlines.
+node -e '
+  const inputs = require(process.argv[1]);
+  const list = Array.isArray(inputs) ? inputs : inputs.inputs;
+  process.stdout.write(list.map((x) => JSON.stringify(typeof x === "string" ? x : x.text)).join("\n") + "\n");' \
+  "$D/tokenizer_conformance/multilingual/inputs.json" >"$WORK/in/conformance.jsonl"
+cp "$SRC_DIR/tests/data/adversarial.jsonl" "$WORK/in/adversarial.jsonl"
+
+ALL_INPUTS=(squad_questions ag_news bbc_paragraphs bbc_articles multilingual stress tatoeba_eng stsb
+  conformance adversarial)
+# Variants beyond the default (tokenizer.json's truncation, special tokens on):
+#   full:        no truncation (--max-length 0): long articles and words in full
+#   nospecial:   no special tokens, no truncation
+#   max16:       truncation at 16 tokens, special tokens included
+#   max16-nosp:  truncation at 16 tokens without special tokens
+FULL_INPUTS=(bbc_articles adversarial conformance)
+NOSPECIAL_INPUTS=(squad_questions multilingual adversarial conformance)
+MAX16_INPUTS=(ag_news multilingual adversarial)
+MAX16_NOSP_INPUTS=(stress adversarial)
+
+# --- Tokenizers: unique tokenizer.json files ---------------------------------
+declare -A seen_hash=()
+TOKENIZERS=()
+for dir in "$DATA_DIR"/models/*/ "$DATA_DIR"/tokenizers/*/; do
+  file=$dir/tokenizer.json
+  [[ -f $file ]] || continue
+  name=$(basename "$dir")
+  hash=$(sha256sum "$file" | cut -c1-64)
+  if [[ -n ${seen_hash[$hash]:-} ]]; then
+    echo "note: $name/tokenizer.json is identical to ${seen_hash[$hash]}'s; run once"
+    continue
+  fi
+  seen_hash[$hash]=$name
+  TOKENIZERS+=("$name=$file")
+done
+((${#TOKENIZERS[@]})) || die "no tokenizer.json found under $DATA_DIR/{models,tokenizers}"
+
+# --- Run ---------------------------------------------------------------------
+total_cases=0
+failed_cases=0
+summary=()
+DIFF_LOG=$WORK/diffs.txt
+: >"$DIFF_LOG"
+
+# run_case NAME FILE INPUT VARIANT FLAGS...
+run_case() {
+  local name=$1 file=$2 input=$3 variant=$4
+  shift 4
+  local label="$name/$input/$variant"
+  if [[ -n ${PARITY_ONLY:-} && ! $label =~ $PARITY_ONLY ]]; then return 0; fi
+  local base=$WORK/$name.$input.$variant
+  total_cases=$((total_cases + 1))
+  local hf_rc=0 te_rc=0
+  node "$NODE_DIR/hf_tokenize.js" --model "$file" --jsonl "$@" \
+    <"$WORK/in/$input.jsonl" >"$base.expected.jsonl" 2>"$base.hf.err" &
+  local hf_pid=$!
+  "$BIN" tokenize --model "$file" --jsonl "$@" \
+    <"$WORK/in/$input.jsonl" >"$base.got.jsonl" 2>"$base.te.err" || te_rc=$?
+  wait "$hf_pid" || hf_rc=$?
+  if ((hf_rc != 0)); then
+    echo "FAIL $label: reference hf_tokenize.js failed (exit $hf_rc): $(head -c 500 "$base.hf.err")"
+    failed_cases=$((failed_cases + 1))
+    summary+=("$label: reference failed")
+    return 0
+  fi
+  if ((te_rc != 0)); then
+    echo "FAIL $label: textembed tokenize exit $te_rc: $(head -c 500 "$base.te.err")"
+    echo "$label: textembed tokenize exit $te_rc: $(head -c 500 "$base.te.err")" >>"$DIFF_LOG"
+  fi
+  local line
+  if line=$(node "$NODE_DIR/compare_tokenizations.js" "$base.expected.jsonl" "$base.got.jsonl" \
+    --texts "$WORK/in/$input.jsonl" --label "$label" --max-diffs 3 --diff-log "$DIFF_LOG") &&
+    ((te_rc == 0)); then
+    summary+=("$(head -n1 <<<"$line")")
+  else
+    echo "$line"
+    failed_cases=$((failed_cases + 1))
+    summary+=("$(head -n1 <<<"$line")  <-- FAIL")
+  fi
+  rm -f "$base.expected.jsonl" "$base.got.jsonl"
+}
+
+start=$SECONDS
+for entry in "${TOKENIZERS[@]}"; do
+  name=${entry%%=*}
+  file=${entry#*=}
+  for input in "${ALL_INPUTS[@]}"; do run_case "$name" "$file" "$input" default; done
+  for input in "${FULL_INPUTS[@]}"; do run_case "$name" "$file" "$input" full --max-length 0; done
+  for input in "${NOSPECIAL_INPUTS[@]}"; do
+    run_case "$name" "$file" "$input" nospecial --no-special-tokens --max-length 0
+  done
+  for input in "${MAX16_INPUTS[@]}"; do run_case "$name" "$file" "$input" max16 --max-length 16; done
+  for input in "${MAX16_NOSP_INPUTS[@]}"; do
+    run_case "$name" "$file" "$input" max16-nosp --max-length 16 --no-special-tokens
+  done
+done
+
+echo
+echo "=== tokenizer parity summary ($((SECONDS - start)) s) ==="
+printf '%s\n' "${summary[@]}"
+echo "$((total_cases - failed_cases))/$total_cases cases identical"
+if [[ -n ${PARITY_FAILURES:-} && -s $DIFF_LOG ]]; then cat "$DIFF_LOG" >>"$PARITY_FAILURES"; fi
+((total_cases > 0)) || die "no case ran (PARITY_ONLY=${PARITY_ONLY:-} matched nothing?)"
+((failed_cases == 0))
