@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "textembed/status.h"
 
 namespace textembed::tokenizer {
@@ -42,6 +44,9 @@ class Regex {
   std::string literal_;
   bool is_literal_ = false;
 };
+
+// {"String": "..."} (literal) or {"Regex": "..."} from tokenizer.json.
+Result<std::unique_ptr<Regex>> MakeSplitPattern(const nlohmann::json& node);
 
 // Turns spans into the [begin, end) pieces to keep, following HF's
 // NormalizedString::split. Empty pieces are kept here (callers drop them).

@@ -109,6 +109,30 @@ TEST_P(GoldenTest, EverySentenceMatchesTheReference) {
   EXPECT_GE(min_cosine, 0.99999) << "worst: " << texts[worst];
 }
 
+// Texts of our own (adversarial, 18 languages, long articles): reference made
+// by tests/data/goldens/make_goldens.sh with the same PyTorch forward pass.
+TEST_P(GoldenTest, OwnTextsMatchTheReference) {
+  const std::string model = GetParam();
+  const fs::path dir = testing::SourceDir() / "tests/data/goldens";
+  Result<Embedder> embedder = Embedder::Open(testing::SharedDir() / "models" / model);
+  ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+  std::ifstream in(dir / "own_texts.jsonl");
+  std::vector<std::string> texts;
+  for (std::string line; std::getline(in, line);) texts.push_back(nlohmann::json::parse(line)["text"]);
+  const std::vector<float> golden = ReadF32(dir / ("own_texts." + model + ".f32"));
+  const size_t dim = embedder->dimension();
+  ASSERT_EQ(golden.size(), texts.size() * dim);
+  Result<Embeddings> got = embedder->Embed(texts);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  double min_cosine = 1.0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const double c = Cosine(got->row(i), std::span(golden).subspan(i * dim, dim));
+    EXPECT_GE(c, 0.99999) << "text " << i << ": " << texts[i].substr(0, 200);
+    min_cosine = std::min(min_cosine, c);
+  }
+  std::printf("[ %s ] min cosine vs reference over %zu own texts: %.8f\n", model.c_str(), texts.size(), min_cosine);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, GoldenTest, ::testing::Values("minilm-l6-random", "bert-tiny-random"));
 
 TEST(Embedder, StsbSpearmanEqualsReference) {

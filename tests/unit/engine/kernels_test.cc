@@ -1,0 +1,121 @@
+// The AVX-512 kernels against the portable ones and against double-precision math.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/kernels.h"
+
+namespace textembed::engine {
+namespace {
+
+std::vector<float> Random(size_t n, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+std::vector<const KernelSet*> AllSets() {
+  std::vector<const KernelSet*> sets{&PortableKernels()};
+  if (&BestKernels() != &PortableKernels()) sets.push_back(&BestKernels());
+  return sets;
+}
+
+TEST(KernelsTest, GeluMatchesErfInDoublePrecision) {
+  std::vector<float> x;
+  for (float v = -12.0f; v <= 12.0f; v += 0.00137f) x.push_back(v);
+  const std::vector<float> bias(x.size(), 0.0f);
+  for (const KernelSet* k : AllSets()) {
+    std::vector<float> y = x;
+    k->bias_gelu(y.data(), y.size(), bias.data(), 1, y.size());
+    double max_error = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double want = 0.5 * double(x[i]) * (1.0 + std::erf(double(x[i]) / std::sqrt(2.0)));
+      max_error = std::max(max_error, std::abs(want - y[i]) / std::max(1.0, std::abs(want)));
+    }
+    EXPECT_LT(max_error, 1e-6) << k->name;
+  }
+}
+
+TEST(KernelsTest, SoftmaxMatchesDoublePrecision) {
+  for (size_t n : {1u, 7u, 16u, 33u, 250u}) {
+    const auto x = Random(n, 4.0f, n);
+    double max = -1e30, sum = 0;
+    for (float v : x) max = std::max(max, double(v));
+    for (float v : x) sum += std::exp(v - max);
+    for (const KernelSet* k : AllSets()) {
+      auto y = x;
+      k->softmax(y.data(), n);
+      for (size_t i = 0; i < n; ++i) EXPECT_NEAR(y[i], std::exp(x[i] - max) / sum, 2e-7) << k->name << " n=" << n;
+    }
+  }
+}
+
+TEST(KernelsTest, AddLayerNormAgreesAcrossKernelSets) {
+  const size_t rows = 5, cols = 200;  // not a multiple of 16: exercises tails
+  const auto x = Random(rows * cols, 1.0f, 1), residual = Random(rows * cols, 3.0f, 2);
+  const auto bias = Random(cols, 0.5f, 3), gamma = Random(cols, 1.0f, 4), beta = Random(cols, 1.0f, 5);
+  std::vector<std::vector<float>> outs;
+  for (const KernelSet* k : AllSets()) {
+    std::vector<float> out = residual;  // in place over the residual, as the encoder does
+    k->add_layer_norm(x.data(), cols, bias.data(), out.data(), cols, gamma.data(), beta.data(), 1e-12f, rows, cols,
+                      out.data(), cols);
+    outs.push_back(out);
+  }
+  // Against double precision.
+  for (size_t r = 0; r < rows; ++r) {
+    double mean = 0, var = 0;
+    for (size_t c = 0; c < cols; ++c) mean += double(x[r * cols + c]) + bias[c] + residual[r * cols + c];
+    mean /= cols;
+    for (size_t c = 0; c < cols; ++c) {
+      const double d = double(x[r * cols + c]) + bias[c] + residual[r * cols + c] - mean;
+      var += d * d;
+    }
+    var /= cols;
+    for (size_t c = 0; c < cols; ++c) {
+      const double want = (double(x[r * cols + c]) + bias[c] + residual[r * cols + c] - mean) / std::sqrt(var + 1e-12) *
+                              gamma[c] + beta[c];
+      for (const auto& out : outs) EXPECT_NEAR(out[r * cols + c], want, 2e-5);
+    }
+  }
+}
+
+TEST(KernelsTest, AttentionAgreesWithDoublePrecision) {
+  for (size_t head_dim : {32u, 64u, 24u}) {
+    for (size_t len : {1u, 3u, 17u, 64u, 130u}) {
+      const size_t ld = 3 * head_dim + 5;
+      const auto qkv = Random(len * ld, 1.5f, uint32_t(len * head_dim));
+      const float scale = 1.0f / std::sqrt(float(head_dim));
+      for (const KernelSet* k : AllSets()) {
+        std::vector<float> out(len * head_dim, -1.0f);
+        std::vector<float> scratch(AttentionScratchFloats(len, head_dim) + 16);
+        float* aligned = scratch.data() + (16 - reinterpret_cast<uintptr_t>(scratch.data()) / 4 % 16) % 16;
+        k->attention({qkv.data(), qkv.data() + head_dim, qkv.data() + 2 * head_dim, ld, out.data(), head_dim, len,
+                      head_dim, scale},
+                     aligned);
+        for (size_t i = 0; i < len; ++i) {
+          std::vector<double> p(len);
+          double max = -1e30, sum = 0;
+          for (size_t j = 0; j < len; ++j) {
+            double dot = 0;
+            for (size_t d = 0; d < head_dim; ++d) dot += double(qkv[i * ld + d]) * qkv[j * ld + head_dim + d];
+            p[j] = dot * scale;
+            max = std::max(max, p[j]);
+          }
+          for (auto& v : p) sum += (v = std::exp(v - max));
+          for (size_t d = 0; d < head_dim; ++d) {
+            double want = 0;
+            for (size_t j = 0; j < len; ++j) want += p[j] / sum * qkv[j * ld + 2 * head_dim + d];
+            ASSERT_NEAR(out[i * head_dim + d], want, 2e-5) << k->name << " dh=" << head_dim << " len=" << len;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace textembed::engine
