@@ -204,9 +204,11 @@ Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden
   return Status::Ok();
 }
 
-// One parallel region per call; inside it every thread takes a fixed share of
-// each step (GEMM columns, rows, (sequence, head) pairs) so a row's arithmetic
-// never depends on the other sequences in the batch.
+// One parallel region per call. Each thread owns a fixed slice of the token
+// rows for every per-token step (GEMMs with their fused epilogues, LayerNorms),
+// so only attention, which reads all rows of a sequence, needs barriers around
+// it. A row's arithmetic never depends on which rows share its GEMM call
+// (checked by batching_invariance_test), so results do not depend on batching.
 void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   const size_t tokens = batch.num_tokens(), h = config_.hidden_size, inter = config_.intermediate_size;
   const size_t heads = config_.num_attention_heads, head_dim = h / heads;
@@ -214,7 +216,6 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   const float eps = config_.layer_norm_eps;
   const float scale = 1.0f / std::sqrt(float(head_dim));
   const KernelSet& k = kernels_;
-  const int threads = threads_;
   size_t longest = 0;
   for (size_t q = 0; q < sequences; ++q)
     longest = std::max<size_t>(longest, batch.seq_offsets[q + 1] - batch.seq_offsets[q]);
@@ -225,33 +226,21 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   float* ffn = s.ffn.data();
 
   ScopedSingleThreadedLibraries single_threaded_gemm;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads_)
   {
     const size_t tid = omp_get_thread_num(), team = omp_get_num_threads();
-    // Column share of an N-wide GEMM for this thread, in whole 16-float vectors.
-    auto columns = [&](size_t n) {
-      const size_t vecs = (n + 15) / 16;
-      return std::pair{std::min(n, vecs * tid / team * 16), std::min(n, vecs * (tid + 1) / team * 16)};
-    };
-    constexpr size_t kRowBlock = 16;
-    const size_t row_blocks = (tokens + kRowBlock - 1) / kRowBlock;
+    const size_t r0 = tokens * tid / team, rows = tokens * (tid + 1) / team - r0;
 
-#pragma omp for schedule(static)
-    for (size_t block = 0; block < row_blocks; ++block) {
-      for (size_t t = block * kRowBlock; t < std::min(tokens, (block + 1) * kRowBlock); ++t) {
-        const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
-        k.add_layer_norm(word_embeddings_ + size_t(batch.ids[t]) * h, h, position_embeddings_ + size_t(s.positions[t]) * h,
-                         type_embeddings_ + size_t(type) * h, h, embedding_norm_.gamma, embedding_norm_.beta, eps,
-                         1, h, x + t * h, h);
-      }
+    for (size_t t = r0; t < r0 + rows; ++t) {
+      const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
+      k.add_layer_norm(word_embeddings_ + size_t(batch.ids[t]) * h, h,
+                       position_embeddings_ + size_t(s.positions[t]) * h, type_embeddings_ + size_t(type) * h, h,
+                       embedding_norm_.gamma, embedding_norm_.beta, eps, 1, h, x + t * h, h);
     }
 
     for (const Layer& layer : layers_) {
-      {
-        const auto [n0, n1] = columns(3 * h);
-        GemmColumns(x, h, tokens, layer.qkv, n0, n1, qkv, 3 * h);
-        k.add_bias(qkv + n0, 3 * h, layer.qkv_bias.data() + n0, tokens, n1 - n0);
-      }
+      GemmColumns(x + r0 * h, h, rows, layer.qkv, 0, 3 * h, qkv + r0 * 3 * h, 3 * h);
+      k.add_bias(qkv + r0 * 3 * h, 3 * h, layer.qkv_bias.data(), rows, 3 * h);
 #pragma omp barrier
 #pragma omp for schedule(dynamic, 1)
       for (size_t item = 0; item < sequences * heads; ++item) {
@@ -262,35 +251,15 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
         AttentionHead args{base, base + h, base + 2 * h, 3 * h, context + begin * h + head * head_dim, h,
                            len, head_dim, scale};
         k.attention(args, s.attention.data() + tid * per_thread_attention);
-      }
-      {
-        const auto [n0, n1] = columns(h);
-        GemmColumns(context, h, tokens, layer.attn_out, n0, n1, projected, h);
-      }
-#pragma omp barrier
-#pragma omp for schedule(static)
-      for (size_t block = 0; block < row_blocks; ++block) {
-        const size_t r0 = block * kRowBlock, rows = std::min(tokens, r0 + kRowBlock) - r0;
-        k.add_layer_norm(projected + r0 * h, h, layer.attn_out_bias, x + r0 * h, h, layer.attn_norm.gamma,
-                         layer.attn_norm.beta, eps, rows, h, x + r0 * h, h);
-      }
-      {
-        const auto [n0, n1] = columns(inter);
-        GemmColumns(x, h, tokens, layer.ffn_in, n0, n1, ffn, inter);
-        k.bias_gelu(ffn + n0, inter, layer.ffn_in_bias + n0, tokens, n1 - n0);
-      }
-#pragma omp barrier
-      {
-        const auto [n0, n1] = columns(h);
-        GemmColumns(ffn, inter, tokens, layer.ffn_out, n0, n1, projected, h);
-      }
-#pragma omp barrier
-#pragma omp for schedule(static)
-      for (size_t block = 0; block < row_blocks; ++block) {
-        const size_t r0 = block * kRowBlock, rows = std::min(tokens, r0 + kRowBlock) - r0;
-        k.add_layer_norm(projected + r0 * h, h, layer.ffn_out_bias, x + r0 * h, h, layer.ffn_norm.gamma,
-                         layer.ffn_norm.beta, eps, rows, h, x + r0 * h, h);
-      }
+      }  // implicit barrier: every context row is complete
+      GemmColumns(context + r0 * h, h, rows, layer.attn_out, 0, h, projected + r0 * h, h);
+      k.add_layer_norm(projected + r0 * h, h, layer.attn_out_bias, x + r0 * h, h, layer.attn_norm.gamma,
+                       layer.attn_norm.beta, eps, rows, h, x + r0 * h, h);
+      GemmColumns(x + r0 * h, h, rows, layer.ffn_in, 0, inter, ffn + r0 * inter, inter);
+      k.bias_gelu(ffn + r0 * inter, inter, layer.ffn_in_bias, rows, inter);
+      GemmColumns(ffn + r0 * inter, inter, rows, layer.ffn_out, 0, h, projected + r0 * h, h);
+      k.add_layer_norm(projected + r0 * h, h, layer.ffn_out_bias, x + r0 * h, h, layer.ffn_norm.gamma,
+                       layer.ffn_norm.beta, eps, rows, h, x + r0 * h, h);
     }
   }
 }

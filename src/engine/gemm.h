@@ -30,7 +30,7 @@ class PackedWeight {
 };
 
 // C[:, n_begin:n_end] = A[m × K] · B[:, n_begin:n_end], single-threaded (the
-// caller splits columns across its threads). The caller's OpenMP context must
+// caller splits rows or columns across its threads). The caller's OpenMP context must
 // not let oneDNN start threads of its own (see ScopedSingleThreadedLibraries).
 void GemmColumns(const float* a, size_t lda, size_t m, const PackedWeight& b, size_t n_begin,
                  size_t n_end, float* c, size_t ldc);

@@ -18,7 +18,10 @@ namespace textembed::tokenizer {
 struct Token {
   int32_t id;
   std::string value;
-  // Byte range [begin, end) within the piece given to Tokenize().
+  // Byte range [begin, end) within the piece given to Tokenize(). As in
+  // Hugging Face, a BPE offset can fall inside a char: byte-fallback tokens
+  // span one byte each, and chars dropped for want of an unk token are not
+  // counted. Map offsets through per-byte alignments, as HF does.
   uint32_t begin;
   uint32_t end;
 };

@@ -9,6 +9,11 @@
 
 namespace textembed::tokenizer::models {
 
+namespace {
+// Hugging Face's default cache size.
+constexpr size_t kCacheCapacity = 10000;
+}  // namespace
+
 Result<std::unique_ptr<Model>> UnigramModel::FromJson(const nlohmann::json& node) {
   constexpr std::string_view kWhat = "Unigram model";
   auto vocab_node = node.find("vocab");
@@ -48,7 +53,8 @@ UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> pieces, s
     : pieces_(std::move(pieces)),
       unk_id_(unk_id),
       byte_fallback_(byte_fallback),
-      min_score_(std::numeric_limits<double>::infinity()) {
+      min_score_(std::numeric_limits<double>::infinity()),
+      cache_(kCacheCapacity) {
   token_to_id_.reserve(pieces_.size());
   for (size_t id = 0; id < pieces_.size(); ++id) {
     // A repeated piece maps to its last id, as a Rust HashMap insert does.
@@ -143,7 +149,10 @@ Status UnigramModel::BestPath(std::string_view piece,
 Status UnigramModel::Tokenize(std::string_view piece, std::vector<Token>* out) const {
   if (piece.empty()) return Status::Ok();
   std::vector<std::pair<uint32_t, uint32_t>> ranges;
-  TEXTEMBED_RETURN_IF_ERROR(BestPath(piece, &ranges));
+  if (!cache_.Lookup(piece, &ranges)) {
+    TEXTEMBED_RETURN_IF_ERROR(BestPath(piece, &ranges));
+    cache_.Store(piece, ranges);
+  }
   for (const auto& [begin, end] : ranges) {
     const std::string_view text = piece.substr(begin, end - begin);
     if (auto it = token_to_id_.find(text); it != token_to_id_.end()) {

@@ -16,6 +16,7 @@
 #include "tokenizer/model.h"
 #include "tokenizer/models/byte_trie.h"
 #include "tokenizer/models/vocab.h"
+#include "tokenizer/models/word_cache.h"
 
 namespace textembed::tokenizer::models {
 
@@ -35,8 +36,8 @@ class UnigramModel final : public Model {
 
   UnigramModel(std::vector<std::pair<std::string, double>> pieces, std::optional<int32_t> unk_id,
                bool byte_fallback);
-  // Splits `piece` into the best-path substrings, each as [begin, end) plus
-  // whether it came from unknown chars.
+  // Splits `piece` into the best-path substrings, each as [begin, end), with
+  // runs of unknown chars fused into one.
   Status BestPath(std::string_view piece, std::vector<std::pair<uint32_t, uint32_t>>* ranges) const;
 
   std::vector<std::pair<std::string, double>> pieces_;  // index = id
@@ -46,6 +47,8 @@ class UnigramModel final : public Model {
   double min_score_;
   ByteTrie trie_;
   std::array<int32_t, 256> byte_fallback_ids_;
+  // Best paths of recent pieces: natural text repeats words a lot.
+  WordCache<std::vector<std::pair<uint32_t, uint32_t>>> cache_;
 };
 
 }  // namespace textembed::tokenizer::models

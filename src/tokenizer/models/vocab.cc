@@ -12,6 +12,12 @@ namespace {
 // hostile file cannot make us allocate gigabytes.
 constexpr size_t kDenseIdSlack = 1 << 16;
 
+// Parsed JSON stores non-negative integers as unsigned, but nodes built in
+// code may hold them as signed.
+bool IsNonNegativeInteger(const nlohmann::json& value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0);
+}
+
 }  // namespace
 
 Result<Vocab> Vocab::FromJsonObject(const nlohmann::json& node, std::string_view what) {
@@ -22,7 +28,7 @@ Result<Vocab> Vocab::FromJsonObject(const nlohmann::json& node, std::string_view
   vocab.token_to_id_.reserve(node.size());
   for (auto it = node.begin(); it != node.end(); ++it) {
     const nlohmann::json& id = it.value();
-    if (!id.is_number_unsigned() || id.get<uint64_t>() > std::numeric_limits<int32_t>::max()) {
+    if (!IsNonNegativeInteger(id) || id.get<uint64_t>() > std::numeric_limits<int32_t>::max()) {
       return Status::Corruption(std::string(what) + ": vocab id of token \"" + it.key() +
                                 "\" is not an integer in [0, 2^31)");
     }
@@ -82,7 +88,7 @@ Result<std::optional<uint64_t>> OptionalUnsigned(const nlohmann::json& node, con
                                                  std::string_view what) {
   auto it = node.find(key);
   if (it == node.end() || it->is_null()) return std::optional<uint64_t>();
-  if (!it->is_number_unsigned()) {
+  if (!IsNonNegativeInteger(*it)) {
     return Status::Corruption(std::string(what) + ": \"" + key +
                               "\" must be a non-negative integer or null");
   }

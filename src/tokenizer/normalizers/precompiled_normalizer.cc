@@ -2,6 +2,7 @@
 // trie over UTF-8 plus a blob of replacement strings), applied the way HF
 // tokenizers does: per extended grapheme cluster when shorter than 6 bytes,
 // else char by char, taking the FIRST (shortest) prefix match of the chunk.
+// Alignment edits follow HF's `replace` helper exactly.
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -64,17 +65,21 @@ class PrecompiledNormalizer final : public Normalizer {
     std::vector<std::pair<char32_t, int>> edits;
     edits.reserve(s.size());
     bool modified = false;
+    // HF precompiled.rs `replace`: every new char replaces an old one; extra
+    // new chars are insertions, missing ones are removed after the last edit.
     auto emit_replacement = [&](std::string_view norm, size_t old_count) {
       size_t new_count = 0;
-      for (size_t k = 0; k < norm.size(); k += utf8::DecodeAt(norm, k).length) ++new_count;
-      size_t i = 0;
       for (size_t k = 0; k < norm.size();) {
         const utf8::Decoded d = utf8::DecodeAt(norm, k);
-        const int change = i == 0 ? static_cast<int>(new_count) - static_cast<int>(old_count)
-                                  : static_cast<int>(i);
-        edits.emplace_back(d.code_point, change);
+        edits.emplace_back(d.code_point, 0);
         k += d.length;
-        ++i;
+        ++new_count;
+      }
+      const int diff = static_cast<int>(new_count) - static_cast<int>(old_count);
+      if (diff > 0) {
+        for (size_t k = 0; k < static_cast<size_t>(diff); ++k) edits[edits.size() - 1 - k].second = 1;
+      } else if (diff < 0 && !edits.empty()) {
+        edits.back().second += diff;
       }
     };
     size_t g = 0;

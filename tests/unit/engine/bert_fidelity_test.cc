@@ -52,8 +52,9 @@ double MinCosineAgainstGolden(const std::filesystem::path& model_dir, const std:
     }
     first = last;
   }
-  std::printf("[ fidelity ] %s: %zu sentences, min cosine %.8f (sentence %zu)\n", golden_name.c_str(), count,
-              min_cosine, worst);
+  std::printf("[ fidelity ] %s (%s kernels, %d threads): %zu sentences, min cosine %.9f (1 - min = %.2e, sentence %zu)\n",
+              golden_name.c_str(), options.portable_kernels ? "portable" : "best", options.threads, count, min_cosine,
+              1.0 - min_cosine, worst);
   return min_cosine;
 }
 

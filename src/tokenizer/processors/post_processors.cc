@@ -1,0 +1,262 @@
+// BertProcessing, RobertaProcessing, TemplateProcessing, ByteLevel and
+// Sequence post-processors (HF processors/*.rs), single sequence only.
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+#include "tokenizer/json_util.h"
+#include "tokenizer/post_processor.h"
+#include "tokenizer/unicode_props.h"
+
+namespace textembed::tokenizer {
+namespace {
+
+struct SpecialToken {
+  std::string token;
+  int32_t id;
+};
+
+void Wrap(Encoding* e, const std::vector<SpecialToken>& before, const std::vector<SpecialToken>& after,
+          int32_t type_id) {
+  Encoding out;
+  const size_t n = before.size() + e->size() + after.size();
+  out.ids.reserve(n);
+  out.tokens.reserve(n);
+  out.offsets.reserve(n);
+  out.type_ids.reserve(n);
+  out.special_tokens_mask.reserve(n);
+  auto add_special = [&](const SpecialToken& s) {
+    out.ids.push_back(s.id);
+    out.tokens.push_back(s.token);
+    out.offsets.push_back({0, 0});
+    out.type_ids.push_back(type_id);
+    out.special_tokens_mask.push_back(1);
+  };
+  for (const auto& s : before) add_special(s);
+  for (size_t i = 0; i < e->size(); ++i) {
+    out.ids.push_back(e->ids[i]);
+    out.tokens.push_back(std::move(e->tokens[i]));
+    out.offsets.push_back(e->offsets[i]);
+    out.type_ids.push_back(e->type_ids[i]);
+    out.special_tokens_mask.push_back(e->special_tokens_mask[i]);
+  }
+  for (const auto& s : after) add_special(s);
+  out.truncated = e->truncated;
+  *e = std::move(out);
+}
+
+// HF processors/byte_level.rs process_offsets: leading/trailing 'Ġ' or
+// whitespace chars of a token are trimmed from its offsets.
+void TrimOffsets(Encoding* e, bool add_prefix_space) {
+  constexpr char32_t kSpaceChar = 0x120;  // 'Ġ'
+  for (size_t i = 0; i < e->size(); ++i) {
+    const std::string& t = e->tokens[i];
+    std::vector<char32_t> chars;
+    for (size_t k = 0; k < t.size();) {
+      const utf8::Decoded d = utf8::DecodeAt(t, k);
+      chars.push_back(d.code_point);
+      k += d.length;
+    }
+    auto is_space = [&](char32_t c) { return c == kSpaceChar || unicode::IsWhitespace(c); };
+    uint32_t leading = 0, trailing = 0;
+    while (leading < chars.size() && is_space(chars[leading])) ++leading;
+    while (trailing < chars.size() && is_space(chars[chars.size() - 1 - trailing])) ++trailing;
+    Offset& o = e->offsets[i];
+    if (leading > 0) {
+      const bool is_first = i == 0 || o.begin == 0;
+      if (is_first && add_prefix_space && leading == 1) leading = 0;
+      o.begin = std::min(o.begin + leading, o.end);
+    }
+    if (trailing > 0 && o.end >= trailing) o.end = std::max(o.end - trailing, o.begin);
+  }
+}
+
+class BertProcessing final : public PostProcessor {
+ public:
+  BertProcessing(SpecialToken cls, SpecialToken sep) : cls_(std::move(cls)), sep_(std::move(sep)) {}
+  size_t AddedTokens() const override { return 2; }
+  Status Process(Encoding* e, bool add_special_tokens) const override {
+    if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
+    return Status::Ok();
+  }
+
+ private:
+  SpecialToken cls_, sep_;
+};
+
+class RobertaProcessing final : public PostProcessor {
+ public:
+  RobertaProcessing(SpecialToken cls, SpecialToken sep, bool trim_offsets, bool add_prefix_space)
+      : cls_(std::move(cls)), sep_(std::move(sep)), trim_offsets_(trim_offsets),
+        add_prefix_space_(add_prefix_space) {}
+  size_t AddedTokens() const override { return 2; }
+  Status Process(Encoding* e, bool add_special_tokens) const override {
+    if (trim_offsets_) TrimOffsets(e, add_prefix_space_);
+    std::fill(e->type_ids.begin(), e->type_ids.end(), 0);
+    if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
+    return Status::Ok();
+  }
+
+ private:
+  SpecialToken cls_, sep_;
+  bool trim_offsets_, add_prefix_space_;
+};
+
+class ByteLevelProcessing final : public PostProcessor {
+ public:
+  ByteLevelProcessing(bool trim_offsets, bool add_prefix_space)
+      : trim_offsets_(trim_offsets), add_prefix_space_(add_prefix_space) {}
+  size_t AddedTokens() const override { return 0; }
+  Status Process(Encoding* e, bool) const override {
+    if (trim_offsets_) TrimOffsets(e, add_prefix_space_);
+    return Status::Ok();
+  }
+
+ private:
+  bool trim_offsets_, add_prefix_space_;
+};
+
+class TemplateProcessing final : public PostProcessor {
+ public:
+  struct Item {
+    bool is_sequence;
+    int32_t type_id;
+    std::vector<SpecialToken> specials;  // for a special-token item
+  };
+  explicit TemplateProcessing(std::vector<Item> items) : items_(std::move(items)) {
+    for (const Item& it : items_) added_ += it.specials.size();
+  }
+  size_t AddedTokens() const override { return added_; }
+  Status Process(Encoding* e, bool add_special_tokens) const override {
+    Encoding out;
+    for (const Item& it : items_) {
+      if (it.is_sequence) {
+        for (size_t i = 0; i < e->size(); ++i) {
+          out.ids.push_back(e->ids[i]);
+          out.tokens.push_back(e->tokens[i]);
+          out.offsets.push_back(e->offsets[i]);
+          out.type_ids.push_back(it.type_id);
+          out.special_tokens_mask.push_back(e->special_tokens_mask[i]);
+        }
+      } else if (add_special_tokens) {
+        for (const SpecialToken& s : it.specials) {
+          out.ids.push_back(s.id);
+          out.tokens.push_back(s.token);
+          out.offsets.push_back({0, 0});
+          out.type_ids.push_back(it.type_id);
+          out.special_tokens_mask.push_back(1);
+        }
+      }
+    }
+    out.truncated = e->truncated;
+    *e = std::move(out);
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<Item> items_;
+  size_t added_ = 0;
+};
+
+class SequenceProcessing final : public PostProcessor {
+ public:
+  explicit SequenceProcessing(std::vector<std::unique_ptr<PostProcessor>> parts)
+      : parts_(std::move(parts)) {}
+  size_t AddedTokens() const override {
+    size_t n = 0;
+    for (const auto& p : parts_) n += p->AddedTokens();
+    return n;
+  }
+  Status Process(Encoding* e, bool add_special_tokens) const override {
+    for (const auto& p : parts_) TEXTEMBED_RETURN_IF_ERROR(p->Process(e, add_special_tokens));
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<std::unique_ptr<PostProcessor>> parts_;
+};
+
+// ["[CLS]", 101]
+Result<SpecialToken> PairField(const nlohmann::json& node, const char* key) {
+  auto it = node.find(key);
+  if (it == node.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_string() ||
+      !(*it)[1].is_number_integer())
+    return Status::Corruption(std::string("post_processor field \"") + key +
+                              "\" must be [token, id]");
+  return SpecialToken{(*it)[0].get<std::string>(), (*it)[1].get<int32_t>()};
+}
+
+Result<std::unique_ptr<PostProcessor>> MakeTemplate(const nlohmann::json& node) {
+  auto single = node.find("single");
+  if (single == node.end() || !single->is_array())
+    return Status::Corruption("TemplateProcessing without \"single\" template");
+  const nlohmann::json specials =
+      node.contains("special_tokens") ? node["special_tokens"] : nlohmann::json::object();
+  std::vector<TemplateProcessing::Item> items;
+  for (const auto& piece : *single) {
+    TemplateProcessing::Item item{false, 0, {}};
+    if (piece.contains("Sequence")) {
+      item.is_sequence = true;
+      TEXTEMBED_ASSIGN_OR_RETURN(item.type_id, Field<int32_t>(piece["Sequence"], "type_id", 0));
+    } else if (piece.contains("SpecialToken")) {
+      const nlohmann::json& st = piece["SpecialToken"];
+      TEXTEMBED_ASSIGN_OR_RETURN(item.type_id, Field<int32_t>(st, "type_id", 0));
+      TEXTEMBED_ASSIGN_OR_RETURN(std::string name, Field<std::string>(st, "id", ""));
+      auto it = specials.find(name);
+      if (it == specials.end())
+        return Status::Corruption("TemplateProcessing: special token \"" + name + "\" has no entry");
+      const auto& ids = (*it)["ids"];
+      const auto& toks = (*it)["tokens"];
+      if (!ids.is_array() || !toks.is_array() || ids.size() != toks.size())
+        return Status::Corruption("TemplateProcessing: special token \"" + name + "\" is malformed");
+      for (size_t k = 0; k < ids.size(); ++k)
+        item.specials.push_back({toks[k].get<std::string>(), ids[k].get<int32_t>()});
+    } else {
+      return Status::Corruption("TemplateProcessing: unknown template piece");
+    }
+    items.push_back(std::move(item));
+  }
+  return std::unique_ptr<PostProcessor>(std::make_unique<TemplateProcessing>(std::move(items)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostProcessor>> MakePostProcessor(const nlohmann::json& node) {
+  if (node.is_null()) return std::unique_ptr<PostProcessor>();
+  const std::string type = TypeOf(node);
+  try {
+    if (type == "BertProcessing") {
+      TEXTEMBED_ASSIGN_OR_RETURN(SpecialToken sep, PairField(node, "sep"));
+      TEXTEMBED_ASSIGN_OR_RETURN(SpecialToken cls, PairField(node, "cls"));
+      return std::unique_ptr<PostProcessor>(std::make_unique<BertProcessing>(cls, sep));
+    }
+    if (type == "RobertaProcessing") {
+      TEXTEMBED_ASSIGN_OR_RETURN(SpecialToken sep, PairField(node, "sep"));
+      TEXTEMBED_ASSIGN_OR_RETURN(SpecialToken cls, PairField(node, "cls"));
+      TEXTEMBED_ASSIGN_OR_RETURN(bool trim, Field<bool>(node, "trim_offsets", true));
+      TEXTEMBED_ASSIGN_OR_RETURN(bool prefix, Field<bool>(node, "add_prefix_space", true));
+      return std::unique_ptr<PostProcessor>(std::make_unique<RobertaProcessing>(cls, sep, trim, prefix));
+    }
+    if (type == "ByteLevel") {
+      TEXTEMBED_ASSIGN_OR_RETURN(bool trim, Field<bool>(node, "trim_offsets", true));
+      TEXTEMBED_ASSIGN_OR_RETURN(bool prefix, Field<bool>(node, "add_prefix_space", true));
+      return std::unique_ptr<PostProcessor>(std::make_unique<ByteLevelProcessing>(trim, prefix));
+    }
+    if (type == "TemplateProcessing") return MakeTemplate(node);
+    if (type == "Sequence") {
+      auto it = node.find("processors");
+      if (it == node.end() || !it->is_array())
+        return Status::Corruption("post_processor Sequence without \"processors\" array");
+      std::vector<std::unique_ptr<PostProcessor>> parts;
+      for (const auto& child : *it) {
+        TEXTEMBED_ASSIGN_OR_RETURN(auto part, MakePostProcessor(child));
+        if (part) parts.push_back(std::move(part));
+      }
+      return std::unique_ptr<PostProcessor>(std::make_unique<SequenceProcessing>(std::move(parts)));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("post_processor: ") + e.what());
+  }
+  return Status::Unimplemented("post_processor type \"" + type + "\" is not supported");
+}
+
+}  // namespace textembed::tokenizer

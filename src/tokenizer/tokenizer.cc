@@ -1,0 +1,184 @@
+// textembed::Tokenizer: added tokens → normalizer → pre-tokenizer → model →
+// truncation → post-processor, as HF tokenizers' encode (padding excluded).
+#include "textembed/tokenizer.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tokenizer/added_vocabulary.h"
+#include "tokenizer/json_util.h"
+#include "tokenizer/model.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/post_processor.h"
+#include "tokenizer/pre_tokenizer.h"
+
+namespace textembed {
+
+struct Tokenizer::Impl {
+  std::unique_ptr<tokenizer::Normalizer> normalizer;
+  std::unique_ptr<tokenizer::PreTokenizer> pre_tokenizer;
+  std::unique_ptr<tokenizer::Model> model;
+  std::unique_ptr<tokenizer::PostProcessor> post_processor;
+  tokenizer::AddedVocabulary added;
+  std::optional<size_t> truncation_max_length;
+  bool truncate_left = false;
+};
+
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
+Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
+Tokenizer::~Tokenizer() = default;
+
+Result<Tokenizer> Tokenizer::Load(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::path file = path;
+  if (std::filesystem::is_directory(path, ec)) file = path / "tokenizer.json";
+  if (!std::filesystem::exists(file, ec)) return Status::NotFound(file.string() + " does not exist");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::IoError("cannot open " + file.string());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in && !in.eof()) return Status::IoError("cannot read " + file.string());
+  auto result = FromJson(buffer.str());
+  if (!result.ok()) return result.status().WithContext(file.string());
+  return result;
+}
+
+Result<Tokenizer> Tokenizer::FromJson(std::string_view json_text) {
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("tokenizer.json is not valid JSON: ") + e.what());
+  }
+  if (!root.is_object()) return Status::Corruption("tokenizer.json: top level is not an object");
+  auto impl = std::make_unique<Impl>();
+  auto node = [&](const char* key) -> const nlohmann::json& {
+    static const nlohmann::json kNull;
+    auto it = root.find(key);
+    return it == root.end() ? kNull : *it;
+  };
+  try {
+    auto normalizer = tokenizer::MakeNormalizer(node("normalizer"));
+    if (!normalizer.ok()) return normalizer.status().WithContext("normalizer");
+    impl->normalizer = std::move(normalizer).value();
+    auto pre_tokenizer = tokenizer::MakePreTokenizer(node("pre_tokenizer"));
+    if (!pre_tokenizer.ok()) return pre_tokenizer.status().WithContext("pre_tokenizer");
+    impl->pre_tokenizer = std::move(pre_tokenizer).value();
+    if (node("model").is_null()) return Status::Corruption("tokenizer.json has no \"model\"");
+    auto model = tokenizer::MakeModel(node("model"));
+    if (!model.ok()) return model.status().WithContext("model");
+    impl->model = std::move(model).value();
+    auto post = tokenizer::MakePostProcessor(node("post_processor"));
+    if (!post.ok()) return post.status().WithContext("post_processor");
+    impl->post_processor = std::move(post).value();
+    auto added = tokenizer::AddedVocabulary::Build(node("added_tokens"), *impl->model,
+                                                   impl->normalizer.get());
+    if (!added.ok()) return added.status().WithContext("added_tokens");
+    impl->added = std::move(added).value();
+    const nlohmann::json& truncation = node("truncation");
+    if (!truncation.is_null()) {
+      TEXTEMBED_ASSIGN_OR_RETURN(size_t max_length,
+                                 tokenizer::Field<size_t>(truncation, "max_length", 512));
+      impl->truncation_max_length = max_length;
+      TEXTEMBED_ASSIGN_OR_RETURN(std::string direction,
+                                 tokenizer::Field<std::string>(truncation, "direction", "Right"));
+      impl->truncate_left = direction == "Left";
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("tokenizer.json: ") + e.what());
+  }
+  return Tokenizer(std::move(impl));
+}
+
+Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& options) const {
+  if (text.size() > kMaxInputBytes) {
+    return Status::InvalidArgument("text of " + std::to_string(text.size()) +
+                                   " bytes exceeds the limit of " + std::to_string(kMaxInputBytes));
+  }
+  const Impl& m = *impl_;
+  tokenizer::PreTokenized pt;
+  pt.Reserve(text.size() + text.size() / 4 + 16);
+  TEXTEMBED_RETURN_IF_ERROR(m.added.ExtractAndNormalize(text, m.normalizer.get(), &pt));
+  if (m.pre_tokenizer) TEXTEMBED_RETURN_IF_ERROR(m.pre_tokenizer->PreTokenize(&pt));
+
+  Encoding enc;
+  enc.ids.reserve(text.size() / 3 + 4);
+  std::vector<tokenizer::Token> tokens;
+  for (const tokenizer::Piece& p : pt.pieces()) {
+    const std::string_view piece = pt.View(p);
+    const Offset* align = pt.Align(p);
+    if (p.added_id >= 0) {
+      enc.ids.push_back(p.added_id);
+      enc.tokens.emplace_back(piece);
+      enc.offsets.push_back(
+          tokenizer::OriginalRange(align, p.shift, 0, static_cast<uint32_t>(piece.size())));
+      continue;
+    }
+    tokens.clear();
+    TEXTEMBED_RETURN_IF_ERROR(m.model->Tokenize(piece, &tokens));
+    for (tokenizer::Token& t : tokens) {
+      const uint32_t end = std::min<uint32_t>(t.end, static_cast<uint32_t>(piece.size()));
+      const uint32_t begin = std::min(t.begin, end);
+      enc.ids.push_back(t.id);
+      enc.tokens.push_back(std::move(t.value));
+      enc.offsets.push_back(tokenizer::OriginalRange(align, p.shift, begin, end));
+    }
+  }
+  enc.type_ids.assign(enc.ids.size(), 0);
+  enc.special_tokens_mask.assign(enc.ids.size(), 0);
+
+  std::optional<size_t> max_length = options.max_length;
+  if (!max_length) max_length = m.truncation_max_length;
+  if (max_length && *max_length > 0) {
+    const size_t added = (options.add_special_tokens && m.post_processor)
+                             ? m.post_processor->AddedTokens() : 0;
+    const size_t limit = *max_length > added ? *max_length - added : 0;
+    if (enc.size() > limit) {
+      const size_t drop = enc.size() - limit;
+      auto cut = [&](auto& v) {
+        if (m.truncate_left) {
+          v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(drop));
+        } else {
+          v.resize(limit);
+        }
+      };
+      cut(enc.ids);
+      cut(enc.tokens);
+      cut(enc.offsets);
+      cut(enc.type_ids);
+      cut(enc.special_tokens_mask);
+      enc.truncated = true;
+    }
+  }
+  if (m.post_processor)
+    TEXTEMBED_RETURN_IF_ERROR(m.post_processor->Process(&enc, options.add_special_tokens));
+  return enc;
+}
+
+std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
+  if (auto id = impl_->added.TokenToId(token)) return id;
+  return impl_->model->TokenToId(token);
+}
+
+std::optional<std::string> Tokenizer::IdToToken(int32_t id) const {
+  if (auto t = impl_->added.IdToToken(id)) return t;
+  if (auto t = impl_->model->IdToToken(id)) return std::string(*t);
+  return std::nullopt;
+}
+
+size_t Tokenizer::vocab_size() const {
+  return impl_->model->vocab_size() + impl_->added.new_token_count();
+}
+
+std::optional<size_t> Tokenizer::truncation_max_length() const {
+  return impl_->truncation_max_length;
+}
+
+size_t Tokenizer::num_special_tokens_single() const {
+  return impl_->post_processor ? impl_->post_processor->AddedTokens() : 0;
+}
+
+}  // namespace textembed
