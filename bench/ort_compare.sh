@@ -11,7 +11,8 @@
 #   THREADS        thread counts (default "1 2")
 #   CLASSES        length classes to run (default "short medium long")
 #   BATCH          ORT batch size (default 32)
-#   PASSES         timed passes over each set, best one kept (default 1)
+#   REPEAT         timed passes over each set on both sides, best one kept (default 2;
+#                  passed as `textembed bench --repeat` when its --help lists it)
 #   SHORT_N MEDIUM_N LONG_N   texts per class (default 1000 500 300)
 #
 # Both sides see the same texts: ort_bench.js selects them (and tokenizes them
@@ -19,7 +20,8 @@
 # to build/bench/inputs/<class>.txt, which `textembed bench` then reads.
 # ORT runs padded batches sorted by length (its best practice); textembed runs
 # its own packed batches. ORT's time covers forward + mean pooling + normalize
-# on pre-tokenized ids; textembed's is what `textembed bench` reports.
+# on pre-tokenized ids; textembed's is what `textembed bench` reports (the
+# whole pipeline, tokenization included). Both keep the best of REPEAT passes.
 #
 # textembed side: `textembed bench --model DIR --input FILE --threads N` is
 # expected to print a final JSON line on stdout:
@@ -36,7 +38,7 @@ model="${MODEL:-$shared/models/minilm-l6-random}"
 threads_list="${THREADS:-1 2}"
 classes="${CLASSES:-short medium long}"
 batch="${BATCH:-32}"
-passes="${PASSES:-1}"
+repeat="${REPEAT:-2}"
 corpus="$shared/data/corpus"
 node_dir="$repo/tools/node"
 work="$repo/build/bench"  # scratch + results, beside the ONNX cache
@@ -76,6 +78,9 @@ fi
 
 have_textembed=1
 if [[ ! -x "$bin" ]]; then say "textembed binary $bin not found; textembed column will be empty"; have_textembed=0; fi
+
+te_extra=()
+if ((have_textembed)) && "$bin" bench --help 2>&1 | grep -q -- '--repeat'; then te_extra=(--repeat "$repeat"); fi
 
 time_bin=""
 [[ -x /usr/bin/time ]] && time_bin=/usr/bin/time
@@ -117,7 +122,7 @@ for class in $classes; do
     if ((have_textembed)); then
       say "textembed  $class threads=$threads"
       run_measured "$work/te.out" "$work/te.err" "$work/te.rss" \
-        "$bin" bench --model "$model" --input "$text_file" --threads "$threads"
+        "$bin" bench --model "$model" --input "$text_file" --threads "$threads" "${te_extra[@]}"
       rc=$?
       if ((rc != 0)); then
         say "textembed bench failed (exit $rc): $(tail -n 3 "$work/te.err" | tr '\n' ' ')"
@@ -137,7 +142,7 @@ for class in $classes; do
       say "onnxruntime $class threads=$threads"
       if run_measured "$work/ort.out" "$work/ort.err" "$work/ort.rss" \
           node "$node_dir/ort_bench.js" --onnx "$onnx_cache" --tokenizer "$model/tokenizer.json" \
-          --input "$text_file" --max-length 256 --threads "$threads" --batch "$batch" --passes "$passes"; then
+          --input "$text_file" --max-length 256 --threads "$threads" --batch "$batch" --passes "$repeat"; then
         ort_tps=$(json_field "$work/ort.out" tokens_per_s)
         ort_rss=$(rss_mb "$work/ort.rss")
         [[ -n "$ort_rss" ]] || ort_rss=$(json_field "$work/ort.out" peak_rss_mb | awk '{printf "%.0f", $1}')

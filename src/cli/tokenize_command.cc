@@ -251,7 +251,16 @@ void AddTokenizeCommand(CLI::App& app) {
       ->required();
   command->add_option("--max-length", flags->max_length,
                       "maximum tokens per text, special tokens included; 0 = no truncation "
-                      "(default: tokenizer.json's truncation)");
+                      "(default: tokenizer.json's truncation)")
+      // Without the check CLI11 wraps "-3" around to a huge size_t.
+      ->check(CLI::Validator(
+          [](const std::string& value) {
+            // At most 18 digits: CLI11 does not report size_t overflow.
+            bool digits_only = !value.empty() && value.size() <= 18 &&
+                               value.find_first_not_of("0123456789") == std::string::npos;
+            return digits_only ? std::string() : "must be an integer >= 0, got " + value;
+          },
+          "INT>=0"));
   command->add_flag("--no-special-tokens", flags->no_special_tokens,
                     "do not add the post-processor's special tokens ([CLS], </s>, ...)");
   command->add_flag("--jsonl", flags->jsonl,

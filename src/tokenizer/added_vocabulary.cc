@@ -136,6 +136,7 @@ Result<AddedVocabulary> AddedVocabulary::Build(const nlohmann::json& added_token
 void AddedVocabulary::FindMatches(std::string_view text, const Matcher& m,
                                   std::vector<Found>* out) const {
   out->clear();
+  if (m.empty()) return;
   const uint32_t n = static_cast<uint32_t>(text.size());
   uint32_t start_offset = 0;
   uint32_t pos = 0;
@@ -181,17 +182,25 @@ void AddedVocabulary::FindMatches(std::string_view text, const Matcher& m,
 
 Status AddedVocabulary::ExtractAndNormalize(std::string_view input, const Normalizer* normalizer,
                                             PreTokenized* pt) const {
-  const NormalizedString whole = NormalizedString::FromInput(input);
+  NormalizedString whole = NormalizedString::FromInput(input);
   std::vector<Found> raw_matches, norm_matches;
   FindMatches(whole.text, raw_, &raw_matches);
 
   auto normalize_stretch = [&](uint32_t b, uint32_t e) -> Status {
     NormalizedString ns;
-    ns.text.assign(whole.text, b, e - b);
-    ns.align.assign(whole.align.begin() + b, whole.align.begin() + e);
-    ns.shift = b < e ? whole.align[b].begin : whole.shift + b;
+    if (b == 0 && e == whole.text.size()) {
+      ns = std::move(whole);  // no raw added token: the common case, no copy
+    } else {
+      ns.text.assign(whole.text, b, e - b);
+      ns.align.assign(whole.align.begin() + b, whole.align.begin() + e);
+      ns.shift = b < e ? whole.align[b].begin : whole.shift + b;
+    }
     if (normalizer != nullptr) TEXTEMBED_RETURN_IF_ERROR(normalizer->Normalize(&ns));
     FindMatches(ns.text, normalized_, &norm_matches);
+    if (norm_matches.empty() && !ns.text.empty()) {
+      pt->Adopt(std::move(ns));
+      return Status::Ok();
+    }
     uint32_t last = 0;
     for (const Found& f : norm_matches) {
       if (last < f.begin) pt->Add(ns, last, f.begin, -1);

@@ -16,7 +16,56 @@ Result<SplitBehavior> ParseSplitBehavior(std::string_view name) {
   return Status::Corruption("unknown split behavior \"" + std::string(name) + "\"");
 }
 
-Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view pattern) {
+namespace {
+
+// HF compiles patterns with Oniguruma, whose Unicode \w also covers marks
+// (PCRE2's UCP \w is letters, numbers and '_' only): spell it out.
+std::string TranslateToPcre2(std::string_view pattern) {
+  constexpr std::string_view kWordInClass = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+  std::string out;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char next = pattern[i + 1];
+      if (next == 'w') {
+        if (in_class) {
+          out += kWordInClass;
+        } else {
+          out += '[';
+          out += kWordInClass;
+          out += ']';
+        }
+      } else if (next == 'W' && !in_class) {
+        out += "[^";
+        out += kWordInClass;
+        out += ']';
+      } else {
+        out += c;
+        out += next;
+      }
+      ++i;
+      continue;
+    }
+    if (!in_class && c == '[') {
+      in_class = true;
+      out += c;
+      // A ']' right after '[' or '[^' is a literal member.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+      continue;
+    }
+    if (in_class && c == ']') in_class = false;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view original) {
+  const std::string translated = TranslateToPcre2(original);
+  const std::string_view pattern = translated;
   int error = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -16,7 +17,9 @@ class PostProcessor {
   virtual ~PostProcessor() = default;
   // Special tokens added to a single sequence (counted by truncation).
   virtual size_t AddedTokens() const = 0;
-  virtual Status Process(Encoding* encoding, bool add_special_tokens) const = 0;
+  // `text` is the original input the offsets point into.
+  virtual Status Process(Encoding* encoding, bool add_special_tokens,
+                         std::string_view text) const = 0;
 };
 
 // Builds from the "post_processor" node; null gives nullptr.

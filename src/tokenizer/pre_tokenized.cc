@@ -11,6 +11,17 @@ void PreTokenized::Add(const NormalizedString& ns, uint32_t b, uint32_t e, int32
   pieces_.push_back(p);
 }
 
+void PreTokenized::Adopt(NormalizedString&& ns) {
+  if (!text_.empty() || ns.text.empty()) {
+    Add(ns, 0, static_cast<uint32_t>(ns.text.size()), -1);
+    return;
+  }
+  const uint32_t shift = ns.align[0].begin;
+  text_ = std::move(ns.text);
+  align_ = std::move(ns.align);
+  pieces_.push_back(Piece{0, static_cast<uint32_t>(text_.size()), shift, -1});
+}
+
 void PreTokenized::SplitBySpans(const Piece& p, const std::vector<Span>& spans,
                                 SplitBehavior behavior, std::vector<Piece>* out) {
   ApplyBehavior(spans, behavior, &scratch_spans_);

@@ -28,6 +28,8 @@ class PreTokenized {
   }
   const Offset* Align(const Piece& p) const { return align_.data() + p.begin; }
 
+  // Appends all of `ns` as a new piece, taking its buffers when the arena is empty.
+  void Adopt(NormalizedString&& ns);
   // Appends bytes [b, e) of `ns` as a new piece.
   void Add(const NormalizedString& ns, uint32_t b, uint32_t e, int32_t added_id);
 

@@ -100,7 +100,6 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
   }
   const Impl& m = *impl_;
   tokenizer::PreTokenized pt;
-  pt.Reserve(text.size() + text.size() / 4 + 16);
   TEXTEMBED_RETURN_IF_ERROR(m.added.ExtractAndNormalize(text, m.normalizer.get(), &pt));
   if (m.pre_tokenizer) TEXTEMBED_RETURN_IF_ERROR(m.pre_tokenizer->PreTokenize(&pt));
 
@@ -154,7 +153,7 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
     }
   }
   if (m.post_processor)
-    TEXTEMBED_RETURN_IF_ERROR(m.post_processor->Process(&enc, options.add_special_tokens));
+    TEXTEMBED_RETURN_IF_ERROR(m.post_processor->Process(&enc, options.add_special_tokens, text));
   return enc;
 }
 

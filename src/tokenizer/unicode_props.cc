@@ -35,6 +35,11 @@ bool IsOther(char32_t c) {
 
 bool IsNonspacingMark(char32_t c) { return Category(c) == UTF8PROC_CATEGORY_MN; }
 
+bool IsMark(char32_t c) {
+  const auto cat = Category(c);
+  return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
+}
+
 namespace {
 // Alphabetic symbols (Other_Alphabetic in category So): circled and squared letters.
 bool IsAlphabeticSymbol(char32_t c) {

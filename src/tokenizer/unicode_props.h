@@ -18,6 +18,7 @@ bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric
 bool IsPunctuation(char32_t c);      // \p{P}
 bool IsOther(char32_t c);            // \p{C} (Cc Cf Cs Co Cn)
 bool IsNonspacingMark(char32_t c);   // \p{Mn}
+bool IsMark(char32_t c);             // \p{M}
 bool IsAlphanumeric(char32_t c);     // Rust char::is_alphanumeric
 bool IsWordChar(char32_t c);         // Rust regex \w (Unicode)
 

@@ -62,6 +62,8 @@ const cases = [
   '\ue000\uf8ff private use', '\u{f0000}\u{10fffd} supplementary private use', '\ufffe\uffff noncharacters',
   '\ufffd replacement char', 'a\ufffdb', '\u{1d400}\u{1d7ff}', '\u2126 \u212b \u2160 compatibility',
   '\u0e33 \u0e4d\u0e32 sara am', '\u0f00 \u0f77 tibetan', '\u1e9e \u00df', '\u0130\u0307',
+  // Unassigned (Cn) code points and noncharacters: HF's BertNormalizer keeps them.
+  'x\u0378y x\ufdd0y x\u{1fffe}y x\u{e0080}y x\u{10ffff}y', '\u0378', 'a \u{e0001} tag begin (Cf)',
   'ﬀ\u0301', 'ǰ̣', 'ΐ', 'ﾞﾟ', '\u3099\u309a', 'Å vs A\u030a vs \u212b',
   // Very long words and long texts.
   repeat('a', 99), repeat('b', 100), repeat('c', 101), repeat('d', 200), repeat('e', 1500),

@@ -6,6 +6,7 @@
 #include "tokenizer/json_util.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/pattern.h"
+#include "tokenizer/pre_tokenizers/byte_level.h"
 #include "tokenizer/unicode_props.h"
 
 namespace textembed::tokenizer {
@@ -125,6 +126,24 @@ class NmtNormalizer final : public Normalizer {
   }
 };
 
+// ByteLevel normalizer: every byte becomes its GPT-2 char (HF
+// normalizers/byte_level.rs), the first of a char replacing it.
+class ByteLevelNormalizer final : public Normalizer {
+ public:
+  Status Normalize(NormalizedString* ns) const override {
+    TransformInPlace(ns, [&](Transformer& tr) {
+      const std::string& s = ns->text;
+      for (size_t i = 0; i < s.size();) {
+        const uint32_t len = utf8::DecodeAt(s, i).length;
+        for (uint32_t k = 0; k < len; ++k)
+          tr.Emit(byte_level::ByteToChar(static_cast<uint8_t>(s[i + k])), k == 0 ? 0 : 1);
+        i += len;
+      }
+    });
+    return Status::Ok();
+  }
+};
+
 // {"String": "..."} or {"Regex": "..."}.
 Result<std::unique_ptr<Regex>> MakePattern(const nlohmann::json& node) {
   if (node.is_object()) {
@@ -160,6 +179,7 @@ Result<std::unique_ptr<Normalizer>> MakeTextNormalizer(const nlohmann::json& nod
     return std::unique_ptr<Normalizer>(std::make_unique<PrependNormalizer>(std::move(prepend)));
   }
   if (type == "Nmt") return std::unique_ptr<Normalizer>(std::make_unique<NmtNormalizer>());
+  if (type == "ByteLevel") return std::unique_ptr<Normalizer>(std::make_unique<ByteLevelNormalizer>());
   return std::unique_ptr<Normalizer>();
 }
 

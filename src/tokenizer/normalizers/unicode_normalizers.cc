@@ -57,10 +57,30 @@ class LowercaseNormalizer final : public Normalizer {
   }
 };
 
+// The StripAccents normalizer drops every combining mark (Mn, Mc, Me), unlike
+// BertNormalizer's strip_accents which drops Mn only.
 class StripAccentsNormalizer final : public Normalizer {
  public:
   Status Normalize(NormalizedString* ns) const override {
-    ApplyStripAccents(ns);
+    const std::string& s = ns->text;
+    bool any = false;
+    for (size_t i = 0; i < s.size() && !any;) {
+      const utf8::Decoded d = utf8::DecodeAt(s, i);
+      any = d.code_point >= 0x300 && unicode::IsMark(d.code_point);
+      i += d.length;
+    }
+    if (!any) return Status::Ok();
+    TransformInPlace(ns, [&](Transformer& tr) {
+      for (size_t i = 0; i < s.size();) {
+        const utf8::Decoded d = utf8::DecodeAt(s, i);
+        if (d.code_point >= 0x300 && unicode::IsMark(d.code_point)) {
+          tr.Skip(1);
+        } else {
+          tr.CopySource(d.length);
+        }
+        i += d.length;
+      }
+    });
     return Status::Ok();
   }
 };

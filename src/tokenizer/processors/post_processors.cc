@@ -44,29 +44,57 @@ void Wrap(Encoding* e, const std::vector<SpecialToken>& before, const std::vecto
   *e = std::move(out);
 }
 
+// Start of the char that ends right before byte `pos` (invalid bytes count as
+// one char each, like the U+FFFD they decode to).
+uint32_t PreviousCharStart(std::string_view text, uint32_t pos) {
+  uint32_t start = pos - 1;
+  while (start > 0 && pos - start < 4 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
+    --start;
+  if (utf8::DecodeAt(text, start).length == pos - start) return start;
+  return pos - 1;
+}
+
 // HF processors/byte_level.rs process_offsets: leading/trailing 'Ġ' or
-// whitespace chars of a token are trimmed from its offsets.
-void TrimOffsets(Encoding* e, bool add_prefix_space) {
+// whitespace chars of a token are trimmed from its offsets. The bindings
+// (Python, Node) trim offsets already converted to chars, so the counts move
+// offsets by whole chars of the original text here; the results are what
+// their offset mappings report.
+void TrimOffsets(Encoding* e, bool add_prefix_space, std::string_view text) {
   constexpr char32_t kSpaceChar = 0x120;  // 'Ġ'
+  const uint32_t n = static_cast<uint32_t>(text.size());
   for (size_t i = 0; i < e->size(); ++i) {
     const std::string& t = e->tokens[i];
-    std::vector<char32_t> chars;
+    auto is_space = [](char32_t c) { return c == kSpaceChar || unicode::IsWhitespace(c); };
+    uint32_t leading = 0, trailing = 0, chars = 0;
+    bool in_lead = true;
     for (size_t k = 0; k < t.size();) {
       const utf8::Decoded d = utf8::DecodeAt(t, k);
-      chars.push_back(d.code_point);
+      const bool space = is_space(d.code_point);
+      if (in_lead && space) {
+        ++leading;
+      } else {
+        in_lead = false;
+      }
+      trailing = space ? trailing + 1 : 0;
+      ++chars;
       k += d.length;
     }
-    auto is_space = [&](char32_t c) { return c == kSpaceChar || unicode::IsWhitespace(c); };
-    uint32_t leading = 0, trailing = 0;
-    while (leading < chars.size() && is_space(chars[leading])) ++leading;
-    while (trailing < chars.size() && is_space(chars[chars.size() - 1 - trailing])) ++trailing;
+    if (leading == 0 && trailing == 0) continue;
     Offset& o = e->offsets[i];
+    if (o.end > n || o.begin > o.end) continue;
     if (leading > 0) {
       const bool is_first = i == 0 || o.begin == 0;
       if (is_first && add_prefix_space && leading == 1) leading = 0;
-      o.begin = std::min(o.begin + leading, o.end);
+      uint32_t b = o.begin;
+      for (uint32_t k = 0; k < leading && b < o.end; ++k) b += utf8::DecodeAt(text, b).length;
+      o.begin = std::min(b, o.end);
     }
-    if (trailing > 0 && o.end >= trailing) o.end = std::max(o.end - trailing, o.begin);
+    if (trailing > 0) {
+      uint32_t end = o.end;
+      uint32_t k = 0;
+      for (; k < trailing && end > 0; ++k) end = PreviousCharStart(text, end);
+      if (k == trailing) o.end = std::max(end, o.begin);
+    }
   }
 }
 
@@ -74,7 +102,7 @@ class BertProcessing final : public PostProcessor {
  public:
   BertProcessing(SpecialToken cls, SpecialToken sep) : cls_(std::move(cls)), sep_(std::move(sep)) {}
   size_t AddedTokens() const override { return 2; }
-  Status Process(Encoding* e, bool add_special_tokens) const override {
+  Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
     if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
     return Status::Ok();
   }
@@ -89,8 +117,8 @@ class RobertaProcessing final : public PostProcessor {
       : cls_(std::move(cls)), sep_(std::move(sep)), trim_offsets_(trim_offsets),
         add_prefix_space_(add_prefix_space) {}
   size_t AddedTokens() const override { return 2; }
-  Status Process(Encoding* e, bool add_special_tokens) const override {
-    if (trim_offsets_) TrimOffsets(e, add_prefix_space_);
+  Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
+    if (trim_offsets_) TrimOffsets(e, add_prefix_space_, text);
     std::fill(e->type_ids.begin(), e->type_ids.end(), 0);
     if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
     return Status::Ok();
@@ -106,8 +134,8 @@ class ByteLevelProcessing final : public PostProcessor {
   ByteLevelProcessing(bool trim_offsets, bool add_prefix_space)
       : trim_offsets_(trim_offsets), add_prefix_space_(add_prefix_space) {}
   size_t AddedTokens() const override { return 0; }
-  Status Process(Encoding* e, bool) const override {
-    if (trim_offsets_) TrimOffsets(e, add_prefix_space_);
+  Status Process(Encoding* e, bool, std::string_view text) const override {
+    if (trim_offsets_) TrimOffsets(e, add_prefix_space_, text);
     return Status::Ok();
   }
 
@@ -126,13 +154,19 @@ class TemplateProcessing final : public PostProcessor {
     for (const Item& it : items_) added_ += it.specials.size();
   }
   size_t AddedTokens() const override { return added_; }
-  Status Process(Encoding* e, bool add_special_tokens) const override {
+  Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
     Encoding out;
+    const size_t n = e->size() + added_;
+    out.ids.reserve(n);
+    out.tokens.reserve(n);
+    out.offsets.reserve(n);
+    out.type_ids.reserve(n);
+    out.special_tokens_mask.reserve(n);
     for (const Item& it : items_) {
       if (it.is_sequence) {
         for (size_t i = 0; i < e->size(); ++i) {
           out.ids.push_back(e->ids[i]);
-          out.tokens.push_back(e->tokens[i]);
+          out.tokens.push_back(std::move(e->tokens[i]));
           out.offsets.push_back(e->offsets[i]);
           out.type_ids.push_back(it.type_id);
           out.special_tokens_mask.push_back(e->special_tokens_mask[i]);
@@ -166,8 +200,8 @@ class SequenceProcessing final : public PostProcessor {
     for (const auto& p : parts_) n += p->AddedTokens();
     return n;
   }
-  Status Process(Encoding* e, bool add_special_tokens) const override {
-    for (const auto& p : parts_) TEXTEMBED_RETURN_IF_ERROR(p->Process(e, add_special_tokens));
+  Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
+    for (const auto& p : parts_) TEXTEMBED_RETURN_IF_ERROR(p->Process(e, add_special_tokens, text));
     return Status::Ok();
   }
 
