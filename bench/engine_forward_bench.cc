@@ -68,7 +68,7 @@ void BM_Forward(benchmark::State& state) {
 
 void Args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
-    for (auto [length, sequences] : {std::pair{15, 32}, {50, 32}, {128, 16}, {256, 8}})
+    for (auto [length, sequences] : {std::pair{15, 32}, {50, 32}, {128, 16}, {256, 8}, {128, 32}})
       b->Args({length, sequences, threads});
   b->ArgNames({"len", "seqs", "threads"})->UseRealTime()->Unit(benchmark::kMillisecond);
 }

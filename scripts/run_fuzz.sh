@@ -16,6 +16,7 @@ export TEXTEMBED_TEST_DATA=${TEXTEMBED_TEST_DATA:-$root/../shared}
 seconds=${FUZZ_SECONDS:-30}
 bin_dir=$(cd "$(dirname "$bin")" && pwd)
 name=$(basename "$bin")
+bin=$bin_dir/$name
 corpus=${FUZZ_CORPUS:-$bin_dir/${name}_corpus}
 mkdir -p "$corpus"
 

@@ -238,19 +238,9 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
                        embedding_norm_.gamma, embedding_norm_.beta, eps, 1, h, x + t * h, h);
     }
 
-    // Per-token steps walk the thread's rows in tiles so that a tile's
-    // activations (up to kTileRows × intermediate_size floats) stay in L2
-    // between a GEMM and its epilogue; oneDNN's sgemm is as fast at M = 128
-    // as at M = 512 on these shapes (docs/engine-notes.md), so tiling is free.
-    constexpr size_t kTileRows = 128;
-    auto for_each_tile = [&](auto&& step) {
-      for (size_t t0 = r0; t0 < r0 + rows; t0 += kTileRows) step(t0, std::min(kTileRows, r0 + rows - t0));
-    };
     for (const Layer& layer : layers_) {
-      for_each_tile([&](size_t t0, size_t n) {
-        GemmColumns(x + t0 * h, h, n, layer.qkv, 0, 3 * h, qkv + t0 * 3 * h, 3 * h);
-        k.add_bias(qkv + t0 * 3 * h, 3 * h, layer.qkv_bias.data(), n, 3 * h);
-      });
+      GemmColumns(x + r0 * h, h, rows, layer.qkv, 0, 3 * h, qkv + r0 * 3 * h, 3 * h);
+      k.add_bias(qkv + r0 * 3 * h, 3 * h, layer.qkv_bias.data(), rows, 3 * h);
 #pragma omp barrier
 #pragma omp for schedule(dynamic, 1)
       for (size_t item = 0; item < sequences * heads; ++item) {
@@ -262,16 +252,14 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
                            len, head_dim, scale};
         k.attention(args, s.attention.data() + tid * per_thread_attention);
       }  // implicit barrier: every context row is complete
-      for_each_tile([&](size_t t0, size_t n) {
-        GemmColumns(context + t0 * h, h, n, layer.attn_out, 0, h, projected + t0 * h, h);
-        k.add_layer_norm(projected + t0 * h, h, layer.attn_out_bias, x + t0 * h, h, layer.attn_norm.gamma,
-                         layer.attn_norm.beta, eps, n, h, x + t0 * h, h);
-        GemmColumns(x + t0 * h, h, n, layer.ffn_in, 0, inter, ffn + t0 * inter, inter);
-        k.bias_gelu(ffn + t0 * inter, inter, layer.ffn_in_bias, n, inter);
-        GemmColumns(ffn + t0 * inter, inter, n, layer.ffn_out, 0, h, projected + t0 * h, h);
-        k.add_layer_norm(projected + t0 * h, h, layer.ffn_out_bias, x + t0 * h, h, layer.ffn_norm.gamma,
-                         layer.ffn_norm.beta, eps, n, h, x + t0 * h, h);
-      });
+      GemmColumns(context + r0 * h, h, rows, layer.attn_out, 0, h, projected + r0 * h, h);
+      k.add_layer_norm(projected + r0 * h, h, layer.attn_out_bias, x + r0 * h, h, layer.attn_norm.gamma,
+                       layer.attn_norm.beta, eps, rows, h, x + r0 * h, h);
+      GemmColumns(x + r0 * h, h, rows, layer.ffn_in, 0, inter, ffn + r0 * inter, inter);
+      k.bias_gelu(ffn + r0 * inter, inter, layer.ffn_in_bias, rows, inter);
+      GemmColumns(ffn + r0 * inter, inter, rows, layer.ffn_out, 0, h, projected + r0 * h, h);
+      k.add_layer_norm(projected + r0 * h, h, layer.ffn_out_bias, x + r0 * h, h, layer.ffn_norm.gamma,
+                       layer.ffn_norm.beta, eps, rows, h, x + r0 * h, h);
     }
   }
 }

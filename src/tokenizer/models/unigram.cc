@@ -10,8 +10,8 @@
 namespace textembed::tokenizer::models {
 
 namespace {
-// Hugging Face's default cache size.
-constexpr size_t kCacheCapacity = 10000;
+// Larger than Hugging Face's 10,000 words (see bpe.cc); a few MB at most.
+constexpr size_t kCacheCapacity = 50000;
 }  // namespace
 
 Result<std::unique_ptr<Model>> UnigramModel::FromJson(const nlohmann::json& node) {
