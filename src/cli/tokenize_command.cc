@@ -15,8 +15,6 @@
 //
 // Input is streamed line by line and output is written through a buffer, so
 // memory stays proportional to the longest line, not to the input.
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -26,9 +24,8 @@
 #include <string>
 #include <string_view>
 
-#include <simdjson.h>
-
 #include "cli/commands.h"
+#include "cli/text_input.h"
 #include "core/utf8.h"
 #include "textembed/tokenizer.h"
 
@@ -37,41 +34,7 @@ namespace {
 
 constexpr std::string_view kCommand = "textembed tokenize";
 
-[[noreturn]] void Fail(const std::string& message) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "%.*s: error: %s\n", static_cast<int>(kCommand.size()), kCommand.data(),
-               message.c_str());
-  throw CLI::RuntimeError(kExitFailure);
-}
-
-// Reads stdin one line at a time with POSIX getline(), which copes with
-// arbitrarily long lines and embedded NUL bytes.
-class LineReader {
- public:
-  explicit LineReader(FILE* file) : file_(file) {}
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-  ~LineReader() { std::free(buffer_); }
-
-  // The next line without its "\n"; nullopt at end of input. Read errors are
-  // reported through Fail().
-  std::optional<std::string_view> Next() {
-    errno = 0;
-    ssize_t length = ::getline(&buffer_, &capacity_, file_);
-    if (length < 0) {
-      if (std::ferror(file_)) Fail(std::string("reading stdin: ") + std::strerror(errno));
-      return std::nullopt;
-    }
-    std::string_view line(buffer_, static_cast<size_t>(length));
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    return line;
-  }
-
- private:
-  FILE* file_;
-  char* buffer_ = nullptr;
-  size_t capacity_ = 0;
-};
+[[noreturn]] void Fail(const std::string& message) { cli::Fail(kCommand, message); }
 
 // Builds JSON lines in a buffer and hands them to stdout in large writes.
 class JsonLineWriter {
@@ -169,36 +132,6 @@ class JsonLineWriter {
   std::string buffer_;
 };
 
-// Extracts the text of one --jsonl line: a JSON string, or an object whose
-// "text" member is a string.
-class JsonlTextParser {
- public:
-  // Returns the text, or an error message (without the line number).
-  Result<std::string_view> Parse(std::string_view line) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
-      return Status::InvalidArgument("blank line (expected a JSON string or an object with \"text\")");
-    }
-    simdjson::dom::element element;
-    // realloc_if_needed: the line buffer has no SIMDJSON_PADDING after it.
-    if (auto error = parser_.parse(line.data(), line.size(), true).get(element)) {
-      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
-    }
-    if (element.is_string()) return std::string_view(element.get_string().value_unsafe());
-    if (element.is_object()) {
-      simdjson::dom::element text;
-      if (element.get_object().value_unsafe().at_key("text").get(text)) {
-        return Status::InvalidArgument("JSON object has no \"text\" member");
-      }
-      if (!text.is_string()) return Status::InvalidArgument("\"text\" is not a string");
-      return std::string_view(text.get_string().value_unsafe());
-    }
-    return Status::InvalidArgument("expected a JSON string or an object with \"text\"");
-  }
-
- private:
-  simdjson::dom::parser parser_;
-};
-
 struct TokenizeFlags {
   std::string model;
   std::optional<size_t> max_length;
@@ -214,25 +147,19 @@ void RunTokenize(const TokenizeFlags& flags) {
   options.add_special_tokens = !flags.no_special_tokens;
   options.max_length = flags.max_length;
 
-  LineReader reader(stdin);
+  TextReader reader(stdin, flags.jsonl);
   JsonLineWriter writer(stdout);
-  JsonlTextParser jsonl_parser;
-  size_t line_number = 0;
-  while (std::optional<std::string_view> line = reader.Next()) {
-    ++line_number;
-    std::string_view text = *line;
-    if (flags.jsonl) {
-      Result<std::string_view> parsed = jsonl_parser.Parse(*line);
-      if (!parsed.ok()) {
-        writer.Flush();
-        Fail("line " + std::to_string(line_number) + ": " + parsed.status().message());
-      }
-      text = *parsed;
+  while (true) {
+    Result<std::optional<std::string_view>> text = reader.Next();
+    if (!text.ok()) {
+      writer.Flush();  // the lines before the bad one stay usable
+      Fail(text.status().message());
     }
-    Result<Encoding> encoding = tokenizer->Encode(text, options);
+    if (!*text) break;
+    Result<Encoding> encoding = tokenizer->Encode(**text, options);
     if (!encoding.ok()) {
       writer.Flush();
-      Fail("line " + std::to_string(line_number) + ": " + encoding.status().ToString());
+      Fail("line " + std::to_string(reader.line_number()) + ": " + encoding.status().ToString());
     }
     writer.Write(*encoding);
   }

@@ -23,6 +23,13 @@ PackedWeight PackedWeight::FromTorchLayout(const std::vector<const float*>& part
 void GemmColumns(const float* a, size_t lda, size_t m, const PackedWeight& b, size_t n_begin,
                  size_t n_end, float* c, size_t ldc) {
   if (m == 0 || n_end <= n_begin) return;
+  if (b.torch_layout() != nullptr && m >= b.torch_layout_min_rows()) {
+    dnnl_sgemm('N', 'T', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n_end - n_begin),
+               static_cast<dnnl_dim_t>(b.k()), 1.0f, a, static_cast<dnnl_dim_t>(lda),
+               b.torch_layout() + n_begin * b.k(), static_cast<dnnl_dim_t>(b.k()), 0.0f, c + n_begin,
+               static_cast<dnnl_dim_t>(ldc));
+    return;
+  }
   dnnl_sgemm('N', 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n_end - n_begin),
              static_cast<dnnl_dim_t>(b.k()), 1.0f, a, static_cast<dnnl_dim_t>(lda), b.data() + n_begin,
              static_cast<dnnl_dim_t>(b.n()), 0.0f, c + n_begin, static_cast<dnnl_dim_t>(ldc));

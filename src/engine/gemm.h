@@ -19,12 +19,24 @@ class PackedWeight {
   static PackedWeight FromTorchLayout(const std::vector<const float*>& parts,
                                       const std::vector<size_t>& part_rows, size_t k);
 
+  // Also multiplies by `w` in its original [N × K] layout (not owned; must
+  // outlive this object) when M >= `min_rows`: oneDNN is faster that way on
+  // some shapes at large M (FFN-in, see docs/engine-notes.md).
+  void UseTorchLayoutFrom(const float* w, size_t min_rows) {
+    torch_layout_ = w;
+    torch_layout_min_rows_ = min_rows;
+  }
+
   size_t k() const { return k_; }
   size_t n() const { return n_; }
   const float* data() const { return data_.data(); }
+  const float* torch_layout() const { return torch_layout_; }
+  size_t torch_layout_min_rows() const { return torch_layout_min_rows_; }
 
  private:
   AlignedBuffer data_;
+  const float* torch_layout_ = nullptr;
+  size_t torch_layout_min_rows_ = 0;
   size_t k_ = 0;
   size_t n_ = 0;
 };

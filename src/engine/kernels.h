@@ -10,11 +10,15 @@
 namespace textembed::engine {
 
 // One (sequence, head) of scaled-dot-product attention without masking:
-// out[i] = softmax(scale * q[i]·k[j] for j < len) · v.
+// out[i] = softmax(scale * (q[i]+bq)·(k[j]+bk) for j < len) · (v+bv). The QKV
+// projection's biases are applied here rather than in a pass over its output.
 struct AttentionHead {
   const float* q;
   const float* k;
   const float* v;
+  const float* q_bias;  // head_dim values each
+  const float* k_bias;
+  const float* v_bias;
   size_t ld_in;  // row stride of q, k and v (floats)
   float* out;
   size_t ld_out;
@@ -38,9 +42,6 @@ struct KernelSet {
 
   // x[r] = gelu(x[r] + bias) in place, exact erf GELU.
   void (*bias_gelu)(float* x, size_t ld, const float* bias, size_t rows, size_t cols);
-
-  // x[r] += bias.
-  void (*add_bias)(float* x, size_t ld, const float* bias, size_t rows, size_t cols);
 
   // x = softmax(x) over n values.
   void (*softmax)(float* x, size_t n);

@@ -43,11 +43,6 @@ void BiasGelu(float* x, size_t ld, const float* bias, size_t rows, size_t cols) 
   }
 }
 
-void AddBias(float* x, size_t ld, const float* bias, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t c = 0; c < cols; ++c) x[r * ld + c] += bias[c];
-}
-
 void Softmax(float* x, size_t n) {
   if (n == 0) return;
   const float max = *std::max_element(x, x + n);
@@ -67,7 +62,7 @@ void Attention(const AttentionHead& h, float* scratch) {
     for (size_t j = 0; j < h.len; ++j) {
       const float* k = h.k + j * h.ld_in;
       float dot = 0;
-      for (size_t d = 0; d < h.head_dim; ++d) dot += q[d] * k[d];
+      for (size_t d = 0; d < h.head_dim; ++d) dot += (q[d] + h.q_bias[d]) * (k[d] + h.k_bias[d]);
       scores[j] = dot * h.scale;
     }
     Softmax(scores, h.len);
@@ -77,6 +72,8 @@ void Attention(const AttentionHead& h, float* scratch) {
       const float* v = h.v + j * h.ld_in;
       for (size_t d = 0; d < h.head_dim; ++d) o[d] += scores[j] * v[d];
     }
+    // The probabilities sum to 1, so the value bias passes through unchanged.
+    for (size_t d = 0; d < h.head_dim; ++d) o[d] += h.v_bias[d];
   }
 }
 
@@ -88,7 +85,7 @@ size_t AttentionScratchFloats(size_t len, size_t head_dim) {
 }
 
 const KernelSet& PortableKernels() {
-  static constexpr KernelSet kSet{"portable", AddLayerNorm, BiasGelu, AddBias, Softmax, Attention};
+  static constexpr KernelSet kSet{"portable", AddLayerNorm, BiasGelu, Softmax, Attention};
   return kSet;
 }
 

@@ -14,9 +14,11 @@
 #   PARITY_FAILURES      file to append failing cases to (default: none)
 #
 # Every text is fed to both sides as a JSON string (--jsonl), so tabs, "\r",
-# NUL and newlines inside a text survive. Tokenizer files with identical content
+# NUL and newlines inside a text survive; the one exception is corrupted_utf8,
+# raw invalid UTF-8 fed line by line (see below). Tokenizer files with identical content
 # (the three model folders share one tokenizer.json) are run once. Nothing is
-# sampled: a full run takes about 2-3 minutes on 2 cores.
+# sampled: a full run took 196 s on the shared 2-core machine (load ~10),
+# almost all of it HF and node start-up.
 # Exit status: 0 all identical; 1 any mismatch, a crash, or a missing tool.
 set -euo pipefail
 
@@ -70,9 +72,39 @@ node -e '
   process.stdout.write(list.map((x) => JSON.stringify(typeof x === "string" ? x : x.text)).join("\n") + "\n");' \
   "$D/tokenizer_conformance/multilingual/inputs.json" >"$WORK/in/conformance.jsonl"
 cp "$SRC_DIR/tests/data/adversarial.jsonl" "$WORK/in/adversarial.jsonl"
+# Invalid UTF-8 (HF cannot take it, so hf_tokenize.js decodes each line the way
+# textembed does, maximal invalid subpart -> U+FFFD, and maps offsets back to
+# the raw bytes): multilingual lines with bytes deterministically corrupted
+# (stray continuation bytes, truncated sequences, 0xC0/0xF5..0xFF, surrogates).
+# Raw bytes, fed without --jsonl.
+node -e '
+  const fs = require("fs");
+  const src = fs.readFileSync(process.argv[1]);
+  const lines = [];
+  for (let s = 0, nl; s < src.length && lines.length < 4000; s = nl + 1) {
+    nl = src.indexOf(10, s); if (nl < 0) nl = src.length;
+    lines.push(src.subarray(s, nl));
+  }
+  const junk = [[0xff], [0x80], [0xc0, 0xaf], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80],
+                [0xf4, 0x90, 0x80, 0x80], [0xc3], [0xfe, 0xfe], [0xe0, 0x80, 0xaf]];
+  let seed = 12345;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const out = [];
+  for (const line of lines) {
+    const bytes = Array.from(line);
+    const edits = 1 + rand(3);
+    for (let e = 0; e < edits; ++e) {
+      const at = rand(bytes.length + 1);
+      if (rand(2) && bytes.length) bytes.splice(at, 1);  // may cut a multibyte sequence
+      bytes.splice(Math.min(at, bytes.length), 0, ...junk[rand(junk.length)]);
+    }
+    out.push(Buffer.from(bytes));
+  }
+  fs.writeFileSync(process.argv[2], Buffer.concat(out.flatMap((b) => [b, Buffer.from("\n")])));' \
+  "$D/multilingual/multilingual_sample.txt" "$WORK/in/corrupted_utf8.raw"
 
 ALL_INPUTS=(squad_questions ag_news bbc_paragraphs bbc_articles multilingual stress tatoeba_eng stsb
-  conformance adversarial)
+  conformance adversarial corrupted_utf8)
 # Variants beyond the default (tokenizer.json's truncation, special tokens on):
 #   full:        no truncation (--max-length 0): long articles and words in full
 #   nospecial:   no special tokens, no truncation
@@ -81,7 +113,7 @@ ALL_INPUTS=(squad_questions ag_news bbc_paragraphs bbc_articles multilingual str
 # (bbc_articles is added to "full" only for tokenizers that truncate by default;
 # for the others "default" already covers it.)
 FULL_INPUTS=(adversarial conformance)
-NOSPECIAL_INPUTS=(squad_questions multilingual adversarial conformance)
+NOSPECIAL_INPUTS=(squad_questions multilingual adversarial conformance corrupted_utf8)
 MAX16_INPUTS=(ag_news multilingual adversarial)
 MAX16_NOSP_INPUTS=(stress adversarial)
 #   max1:        --max-length 1, below the number of special tokens (HF's edge rule)
@@ -119,12 +151,13 @@ run_case() {
   if [[ -n ${PARITY_ONLY:-} && ! $label =~ $PARITY_ONLY ]]; then return 0; fi
   local base=$WORK/$name.$input.$variant
   total_cases=$((total_cases + 1))
-  local hf_rc=0 te_rc=0
-  node "$NODE_DIR/hf_tokenize.js" --model "$file" --jsonl "$@" \
-    <"$WORK/in/$input.jsonl" >"$base.expected.jsonl" 2>"$base.hf.err" &
+  local hf_rc=0 te_rc=0 in_file=$WORK/in/$input.jsonl mode=(--jsonl)
+  if [[ ! -f $in_file ]]; then in_file=$WORK/in/$input.raw mode=(); fi
+  node "$NODE_DIR/hf_tokenize.js" --model "$file" "${mode[@]}" "$@" \
+    <"$in_file" >"$base.expected.jsonl" 2>"$base.hf.err" &
   local hf_pid=$!
-  "$BIN" tokenize --model "$file" --jsonl "$@" \
-    <"$WORK/in/$input.jsonl" >"$base.got.jsonl" 2>"$base.te.err" || te_rc=$?
+  "$BIN" tokenize --model "$file" "${mode[@]}" "$@" \
+    <"$in_file" >"$base.got.jsonl" 2>"$base.te.err" || te_rc=$?
   wait "$hf_pid" || hf_rc=$?
   if ((hf_rc != 0)); then
     echo "FAIL $label: reference hf_tokenize.js failed (exit $hf_rc): $(head -c 500 "$base.hf.err")"
@@ -138,7 +171,7 @@ run_case() {
   fi
   local line
   if line=$(node "$NODE_DIR/compare_tokenizations.js" "$base.expected.jsonl" "$base.got.jsonl" \
-    --texts "$WORK/in/$input.jsonl" --label "$label" --max-diffs 3 --diff-log "$DIFF_LOG") &&
+    --texts "$in_file" --label "$label" --max-diffs 3 --diff-log "$DIFF_LOG") &&
     ((te_rc == 0)); then
     summary+=("$(head -n1 <<<"$line")")
   else

@@ -89,26 +89,28 @@ TEST(KernelsTest, AttentionAgreesWithDoublePrecision) {
       const size_t ld = 3 * head_dim + 5;
       const auto qkv = Random(len * ld, 1.5f, uint32_t(len * head_dim));
       const float scale = 1.0f / std::sqrt(float(head_dim));
+      const auto bias = Random(3 * head_dim, 0.5f, 99);
       for (const KernelSet* k : AllSets()) {
         std::vector<float> out(len * head_dim, -1.0f);
         std::vector<float> scratch(AttentionScratchFloats(len, head_dim) + 16);
         float* aligned = scratch.data() + (16 - reinterpret_cast<uintptr_t>(scratch.data()) / 4 % 16) % 16;
-        k->attention({qkv.data(), qkv.data() + head_dim, qkv.data() + 2 * head_dim, ld, out.data(), head_dim, len,
-                      head_dim, scale},
+        k->attention({qkv.data(), qkv.data() + head_dim, qkv.data() + 2 * head_dim, bias.data(), bias.data() + head_dim,
+                      bias.data() + 2 * head_dim, ld, out.data(), head_dim, len, head_dim, scale},
                      aligned);
         for (size_t i = 0; i < len; ++i) {
           std::vector<double> p(len);
           double max = -1e30, sum = 0;
           for (size_t j = 0; j < len; ++j) {
             double dot = 0;
-            for (size_t d = 0; d < head_dim; ++d) dot += double(qkv[i * ld + d]) * qkv[j * ld + head_dim + d];
+            for (size_t d = 0; d < head_dim; ++d)
+              dot += (double(qkv[i * ld + d]) + bias[d]) * (double(qkv[j * ld + head_dim + d]) + bias[head_dim + d]);
             p[j] = dot * scale;
             max = std::max(max, p[j]);
           }
           for (auto& v : p) sum += (v = std::exp(v - max));
           for (size_t d = 0; d < head_dim; ++d) {
             double want = 0;
-            for (size_t j = 0; j < len; ++j) want += p[j] / sum * qkv[j * ld + 2 * head_dim + d];
+            for (size_t j = 0; j < len; ++j) want += p[j] / sum * (double(qkv[j * ld + 2 * head_dim + d]) + bias[2 * head_dim + d]);
             ASSERT_NEAR(out[i * head_dim + d], want, 2e-5) << k->name << " dh=" << head_dim << " len=" << len;
           }
         }
