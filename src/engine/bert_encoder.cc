@@ -182,6 +182,7 @@ void BertEncoder::ReleaseScratch(std::unique_ptr<Scratch> scratch) const {
 }
 
 Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden) const {
+  if (hidden == nullptr) return Status::InvalidArgument("Encoder::Forward: `hidden` must not be null");
   TEXTEMBED_RETURN_IF_ERROR(Validate(batch));
   const size_t tokens = batch.num_tokens();
   const size_t h = config_.hidden_size;

@@ -16,7 +16,7 @@ inline bool IsWhitespace(char32_t c) {
 bool IsLetter(char32_t c);           // \p{L}
 bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric
 bool IsPunctuation(char32_t c);      // \p{P}
-bool IsOther(char32_t c);            // \p{C} (Cc Cf Cs Co Cn)
+bool IsControlFormatOrPrivateUse(char32_t c);  // Cc Cf Co
 bool IsNonspacingMark(char32_t c);   // \p{Mn}
 bool IsMark(char32_t c);             // \p{M}
 bool IsAlphanumeric(char32_t c);     // Rust char::is_alphanumeric

@@ -10,10 +10,18 @@
 namespace textembed::tokenizer {
 namespace {
 
-// HF bert.rs: \t \n \r count as whitespace, never as control chars.
+// HF bert.rs removes chars for which the `unicode_categories` crate's
+// is_other() holds: Cc, Cf and Co only (unassigned and noncharacter code
+// points are kept and later become [UNK]). That crate's tables predate
+// Unicode 9, so format chars assigned since then are kept as well.
+bool IsFormatAddedAfterUnicode8(char32_t c) {
+  return c == 0x08E2 || c == 0x0890 || c == 0x0891 || c == 0x110CD || (c >= 0x13430 && c <= 0x1343F);
+}
+
+// \t \n \r count as whitespace, never as control chars.
 bool IsBertControl(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
-  return unicode::IsOther(c);
+  return unicode::IsControlFormatOrPrivateUse(c) && !IsFormatAddedAfterUnicode8(c);
 }
 
 class BertNormalizer final : public Normalizer {

@@ -56,6 +56,26 @@ TEST(TokenizerEdgeCases, BertCleanTextDropsReplacementAndControlChars) {
   EXPECT_EQ(enc->offsets[1], (Offset{0, 6}));
 }
 
+TEST(TokenizerEdgeCases, BertCleanTextKeepsUnassignedAndPostUnicode8FormatChars) {
+  // Expected tokens from HF tokenizers 0.23.2 (npm) on the all-MiniLM-L6-v2 file:
+  // its clean_text removes Cc/Cf/Co as of the old `unicode_categories` tables.
+  const std::pair<const char*, const char*> cases[] = {
+      {"a\u0378b", "[UNK]"},      // unassigned (Cn): kept
+      {"a\uFFFEb", "[UNK]"},      // noncharacter: kept
+      {"a\U0010FFFFb", "[UNK]"},  // noncharacter: kept
+      {"a\u08E2b", "[UNK]"},      // Cf since Unicode 9: kept
+      {"a\uE000b", "ab"},         // private use: removed
+      {"a\u0600b", "ab"},         // Cf: removed
+      {"a\U000E0001b", "ab"},     // Cf: removed
+      {"a\U0001BCA0b", "ab"},     // Cf (Unicode 7): removed
+  };
+  for (const auto& [text, token] : cases) {
+    auto enc = Shared("minilm").Encode(text, {.add_special_tokens = false});
+    ASSERT_TRUE(enc.ok());
+    EXPECT_EQ(enc->tokens, (std::vector<std::string>{token})) << text;
+  }
+}
+
 TEST(TokenizerEdgeCases, EmptyInputGivesOnlySpecialTokens) {
   auto bert = Shared("minilm").Encode("");
   ASSERT_TRUE(bert.ok());
