@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/embedder_flags.h"
 #include "cli/text_input.h"
 #include "textembed/embedder.h"
 
@@ -24,11 +25,8 @@ namespace {
 constexpr std::string_view kCommand = "textembed bench";
 
 struct BenchFlags {
-  std::string model;
+  EmbedderFlags model;
   std::string input;
-  int threads = 0;
-  size_t batch_tokens = EmbedderOptions{}.batch_tokens;
-  std::optional<size_t> max_length;
   size_t limit = 0;
   int repeat = 3;
 };
@@ -65,17 +63,12 @@ std::vector<std::string> ReadTexts(const BenchFlags& flags) {
 }
 
 void RunBench(const BenchFlags& flags) {
-  EmbedderOptions options;
-  options.threads = flags.threads;
-  options.batch_tokens = flags.batch_tokens;
-  options.max_length = flags.max_length;
-  Result<Embedder> embedder = Embedder::Open(flags.model, options);
-  if (!embedder.ok()) Fail(kCommand, embedder.status().ToString());
+  const Embedder embedder = OpenEmbedderOrFail(kCommand, flags.model);
   const std::vector<std::string> texts = ReadTexts(flags);
 
   // One warm-up pass (page in weights, size arenas), then the best of N runs:
   // the minimum is the least disturbed by other processes on the machine.
-  if (Result<Embeddings> warm = embedder->Embed(std::span(texts).first(std::min<size_t>(texts.size(), 64)));
+  if (Result<Embeddings> warm = embedder.Embed(std::span(texts).first(std::min<size_t>(texts.size(), 64)));
       !warm.ok())
     Fail(kCommand, warm.status().ToString());
   double best_seconds = 0;
@@ -83,13 +76,13 @@ void RunBench(const BenchFlags& flags) {
   for (int run = 0; run < std::max(1, flags.repeat); ++run) {
     EmbedStats run_stats;
     const auto start = std::chrono::steady_clock::now();
-    Result<Embeddings> embeddings = embedder->Embed(texts, &run_stats);
+    Result<Embeddings> embeddings = embedder.Embed(texts, &run_stats);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!embeddings.ok()) Fail(kCommand, embeddings.status().ToString());
     if (run == 0 || seconds < best_seconds) best_seconds = seconds;
     stats = run_stats;
   }
-  const ModelInfo& info = embedder->info();
+  const ModelInfo& info = embedder.info();
   const double texts_per_s = stats.texts / best_seconds;
   const double tokens_per_s = stats.tokens / best_seconds;
   const double ms_per_batch = 1000.0 * best_seconds / static_cast<double>(std::max<size_t>(1, stats.batches));
@@ -97,8 +90,8 @@ void RunBench(const BenchFlags& flags) {
                "model %s (%s, dim %zu, max_length %zu), threads %d, batch_tokens %zu\n"
                "%zu texts, %zu tokens (%.1f per text, %zu truncated), %zu batches\n"
                "best of %d: %.3f s  %.1f texts/s  %.0f tokens/s  %.2f ms/batch  peak RSS %.1f MiB\n",
-               info.name.c_str(), info.architecture.c_str(), info.dimension, info.max_length, flags.threads,
-               flags.batch_tokens, stats.texts, stats.tokens, static_cast<double>(stats.tokens) / stats.texts,
+               info.name.c_str(), info.architecture.c_str(), info.dimension, info.max_length, flags.model.threads,
+               flags.model.batch_tokens, stats.texts, stats.tokens, static_cast<double>(stats.tokens) / stats.texts,
                stats.truncated, stats.batches, std::max(1, flags.repeat), best_seconds, texts_per_s, tokens_per_s,
                ms_per_batch, PeakRssMiB());
   std::printf(
@@ -112,13 +105,8 @@ void RunBench(const BenchFlags& flags) {
 void AddBenchCommand(CLI::App& app) {
   auto flags = std::make_shared<BenchFlags>();
   CLI::App* command = app.add_subcommand("bench", "Measure embedding throughput on a file of texts");
-  command->add_option("--model", flags->model, "sentence-transformers model folder")->required();
+  AddEmbedderFlags(command, &flags->model);
   command->add_option("--input", flags->input, "text file, one text per line")->required();
-  command->add_option("--threads", flags->threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  command->add_option("--batch-tokens", flags->batch_tokens, "token budget of one forward batch")
-      ->check(CLI::PositiveNumber);
-  command->add_option("--max-length", flags->max_length, "tokens per text incl. special tokens")
-      ->check(CLI::PositiveNumber);
   command->add_option("--limit", flags->limit, "use only the first N texts (0 = all)");
   command->add_option("--repeat", flags->repeat, "timed runs; the fastest is reported")->check(CLI::PositiveNumber);
   command->callback([flags] { RunBench(*flags); });

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/embedder_flags.h"
 #include "cli/text_input.h"
 #include "textembed/embedder.h"
 
@@ -26,12 +27,9 @@ constexpr std::string_view kCommand = "textembed embed";
 constexpr size_t kChunkTexts = 1024;
 
 struct EmbedFlags {
-  std::string model;
+  EmbedderFlags model;
   bool jsonl = false;
   std::string output = "jsonl";
-  int threads = 0;
-  size_t batch_tokens = EmbedderOptions{}.batch_tokens;
-  std::optional<size_t> max_length;
 };
 
 void WriteOrFail(const void* data, size_t bytes) {
@@ -70,12 +68,7 @@ void EmbedChunk(const Embedder& embedder, const std::vector<std::string>& texts,
 }
 
 void RunEmbed(const EmbedFlags& flags) {
-  EmbedderOptions options;
-  options.threads = flags.threads;
-  options.batch_tokens = flags.batch_tokens;
-  options.max_length = flags.max_length;
-  Result<Embedder> embedder = Embedder::Open(flags.model, options);
-  if (!embedder.ok()) Fail(kCommand, embedder.status().ToString());
+  const Embedder embedder = OpenEmbedderOrFail(kCommand, flags.model);
 
   TextReader reader(stdin, flags.jsonl);
   std::vector<std::string> chunk;
@@ -86,7 +79,7 @@ void RunEmbed(const EmbedFlags& flags) {
     if (!text.ok()) Fail(kCommand, text.status().message());
     if (*text) chunk.emplace_back(**text);
     if (chunk.size() == kChunkTexts || (!*text && !chunk.empty())) {
-      EmbedChunk(*embedder, chunk, first_line, flags, &buffer);
+      EmbedChunk(embedder, chunk, first_line, flags, &buffer);
       first_line += chunk.size();
       chunk.clear();
     }
@@ -100,16 +93,10 @@ void RunEmbed(const EmbedFlags& flags) {
 void AddEmbedCommand(CLI::App& app) {
   auto flags = std::make_shared<EmbedFlags>();
   CLI::App* command = app.add_subcommand("embed", "Embed one text per stdin line");
-  command->add_option("--model", flags->model, "sentence-transformers model folder")->required();
+  AddEmbedderFlags(command, &flags->model);
   command->add_flag("--jsonl", flags->jsonl, "each line is a JSON string or an object with a \"text\" string");
   command->add_option("--output", flags->output, "jsonl: {\"embedding\":[...]} per line; f32: raw float32 LE")
       ->check(CLI::IsMember({"jsonl", "f32"}));
-  command->add_option("--threads", flags->threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  command->add_option("--batch-tokens", flags->batch_tokens, "token budget of one forward batch")
-      ->check(CLI::PositiveNumber);
-  command->add_option("--max-length", flags->max_length,
-                      "tokens per text incl. special tokens (default: the model's max_seq_length)")
-      ->check(CLI::PositiveNumber);
   command->callback([flags] { RunEmbed(*flags); });
 }
 
