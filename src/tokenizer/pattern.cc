@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -150,6 +152,17 @@ Status Regex::FindMatches(std::string_view text, std::vector<Span>* out) const {
   }
   if (prev != n) out->push_back({prev, n, false});
   return Status::Ok();
+}
+
+Result<std::unique_ptr<Regex>> RegexFromPatternNode(const nlohmann::json& node) {
+  if (node.is_object()) {
+    if (auto it = node.find("String"); it != node.end() && it->is_string())
+      return Regex::Literal(it->get<std::string>());
+    if (auto it = node.find("Regex"); it != node.end() && it->is_string())
+      return Regex::Compile(it->get<std::string>());
+  }
+  if (node.is_string()) return Regex::Literal(node.get<std::string>());
+  return Status::Corruption("pattern must be {\"String\": ...} or {\"Regex\": ...}");
 }
 
 void ApplyBehavior(const std::vector<Span>& spans, SplitBehavior behavior,

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "textembed/status.h"
+#include "tokenizer/utf8_fast.h"
 
 namespace textembed::tokenizer {
 
@@ -24,10 +25,6 @@ struct Span {
 enum class SplitBehavior { kRemoved, kIsolated, kMergedWithPrevious, kMergedWithNext, kContiguous };
 
 Result<SplitBehavior> ParseSplitBehavior(std::string_view name);
-
-// Every char for which `pred` holds is a match of its own.
-template <typename Pred>
-void FindCharMatches(std::string_view text, Pred pred, std::vector<Span>* out);
 
 // A compiled PCRE2 regex (UTF + UCP), or an escaped literal string.
 class Regex {
@@ -45,21 +42,16 @@ class Regex {
   bool is_literal_ = false;
 };
 
-// {"String": "..."} (literal) or {"Regex": "..."} from tokenizer.json.
-Result<std::unique_ptr<Regex>> MakeSplitPattern(const nlohmann::json& node);
+// The "pattern" node of Split and Replace: {"String": "..."} or a bare string
+// (matched literally), or {"Regex": "..."}.
+Result<std::unique_ptr<Regex>> RegexFromPatternNode(const nlohmann::json& node);
 
 // Turns spans into the [begin, end) pieces to keep, following HF's
 // NormalizedString::split. Empty pieces are kept here (callers drop them).
 void ApplyBehavior(const std::vector<Span>& spans, SplitBehavior behavior,
                    std::vector<Span>* pieces);
 
-// ---- implementation of the template ----
-}  // namespace textembed::tokenizer
-
-#include "core/utf8.h"
-
-namespace textembed::tokenizer {
-
+// Every char for which `pred` holds is a match of its own.
 template <typename Pred>
 void FindCharMatches(std::string_view text, Pred pred, std::vector<Span>* out) {
   out->clear();
@@ -71,23 +63,13 @@ void FindCharMatches(std::string_view text, Pred pred, std::vector<Span>* out) {
   uint32_t i = 0;
   const uint32_t n = static_cast<uint32_t>(text.size());
   while (i < n) {
-    const unsigned char b = static_cast<unsigned char>(text[i]);
-    char32_t c;
-    uint32_t len;
-    if (b < 0x80) {
-      c = b;
-      len = 1;
-    } else {
-      const utf8::Decoded d = utf8::DecodeAt(text, i);
-      c = d.code_point;
-      len = d.length;
-    }
-    if (pred(c)) {
+    const utf8::Decoded d = DecodeCharAt(text, i);
+    if (pred(d.code_point)) {
       if (last < i) out->push_back({last, i, false});
-      out->push_back({i, i + len, true});
-      last = i + len;
+      out->push_back({i, i + d.length, true});
+      last = i + d.length;
     }
-    i += len;
+    i += d.length;
   }
   if (last < n) out->push_back({last, n, false});
 }

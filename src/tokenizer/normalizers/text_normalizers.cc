@@ -131,34 +131,12 @@ class NmtNormalizer final : public Normalizer {
 class ByteLevelNormalizer final : public Normalizer {
  public:
   Status Normalize(NormalizedString* ns) const override {
-    TransformInPlace(ns, [&](Transformer& tr) {
-      const std::string& s = ns->text;
-      for (size_t i = 0; i < s.size();) {
-        const uint32_t len = utf8::DecodeAt(s, i).length;
-        for (uint32_t k = 0; k < len; ++k)
-          tr.Emit(byte_level::ByteToChar(static_cast<uint8_t>(s[i + k])), k == 0 ? 0 : 1);
-        i += len;
-      }
-    });
+    TransformInPlace(ns, [&](Transformer& tr) { byte_level::EmitBytesAsChars(ns->text, tr); });
     return Status::Ok();
   }
 };
 
-// {"String": "..."} or {"Regex": "..."}.
-Result<std::unique_ptr<Regex>> MakePattern(const nlohmann::json& node) {
-  if (node.is_object()) {
-    if (auto it = node.find("String"); it != node.end() && it->is_string())
-      return Regex::Literal(it->get<std::string>());
-    if (auto it = node.find("Regex"); it != node.end() && it->is_string())
-      return Regex::Compile(it->get<std::string>());
-  }
-  if (node.is_string()) return Regex::Literal(node.get<std::string>());
-  return Status::Corruption("pattern must be {\"String\": ...} or {\"Regex\": ...}");
-}
-
 }  // namespace
-
-Result<std::unique_ptr<Regex>> MakeSplitPattern(const nlohmann::json& node) { return MakePattern(node); }
 
 Result<std::unique_ptr<Normalizer>> MakeTextNormalizer(const nlohmann::json& node) {
   const std::string type = TypeOf(node);
@@ -169,7 +147,7 @@ Result<std::unique_ptr<Normalizer>> MakeTextNormalizer(const nlohmann::json& nod
   }
   if (type == "Replace") {
     if (!node.contains("pattern")) return Status::Corruption("Replace normalizer without pattern");
-    TEXTEMBED_ASSIGN_OR_RETURN(auto pattern, MakePattern(node["pattern"]));
+    TEXTEMBED_ASSIGN_OR_RETURN(auto pattern, RegexFromPatternNode(node["pattern"]));
     TEXTEMBED_ASSIGN_OR_RETURN(std::string content, Field<std::string>(node, "content", ""));
     return std::unique_ptr<Normalizer>(
         std::make_unique<ReplaceNormalizer>(std::move(pattern), std::move(content)));

@@ -2,10 +2,10 @@
 // (HF pre_tokenizers/bert.rs), done in one pass.
 #include <nlohmann/json.hpp>
 
-#include "core/utf8.h"
 #include "tokenizer/json_util.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/unicode_props.h"
+#include "tokenizer/utf8_fast.h"
 
 namespace textembed::tokenizer {
 namespace {
@@ -19,17 +19,9 @@ class BertPreTokenizer final : public PreTokenizer {
       uint32_t word = 0;  // start of the current word
       uint32_t i = 0;
       while (i < n) {
-        const unsigned char b = static_cast<unsigned char>(s[i]);
-        char32_t c;
-        uint32_t len;
-        if (b < 0x80) {
-          c = b;
-          len = 1;
-        } else {
-          const utf8::Decoded d = utf8::DecodeAt(s, i);
-          c = d.code_point;
-          len = d.length;
-        }
+        const utf8::Decoded d = DecodeCharAt(s, i);
+        const char32_t c = d.code_point;
+        const uint32_t len = d.length;
         const bool space = unicode::IsWhitespace(c);
         if (space || unicode::IsBertPunctuation(c)) {
           if (word < i) out->push_back(pt->Slice(p, word, i));

@@ -9,6 +9,7 @@
 #include "tokenizer/json_util.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/unicode_props.h"
+#include "tokenizer/utf8_fast.h"
 
 namespace textembed::tokenizer {
 namespace byte_level {
@@ -29,18 +30,6 @@ const std::array<char32_t, 256> kByteMap = BuildByteMap();
 
 enum Class : uint8_t { kSpace, kLetter, kNumber, kOther };
 
-struct CharAt {
-  char32_t c;
-  uint32_t len;
-};
-
-inline CharAt Decode(std::string_view s, uint32_t i) {
-  const unsigned char b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) return {b, 1};
-  const utf8::Decoded d = utf8::DecodeAt(s, i);
-  return {d.code_point, d.length};
-}
-
 inline Class Classify(char32_t c) {
   if (unicode::IsWhitespace(c)) return kSpace;
   if (unicode::IsLetter(c)) return kLetter;
@@ -52,9 +41,9 @@ inline Class Classify(char32_t c) {
 uint32_t RunEnd(std::string_view s, uint32_t i, Class cls) {
   const uint32_t n = static_cast<uint32_t>(s.size());
   while (i < n) {
-    const CharAt ch = Decode(s, i);
-    if (Classify(ch.c) != cls) break;
-    i += ch.len;
+    const utf8::Decoded ch = DecodeCharAt(s, i);
+    if (Classify(ch.code_point) != cls) break;
+    i += ch.length;
   }
   return i;
 }
@@ -75,6 +64,15 @@ uint32_t Contraction(std::string_view s, uint32_t i) {
 
 char32_t ByteToChar(uint8_t b) { return kByteMap[b]; }
 
+void EmitBytesAsChars(std::string_view text, Transformer& tr) {
+  for (size_t i = 0; i < text.size();) {
+    const uint32_t len = utf8::DecodeAt(text, i).length;
+    for (uint32_t k = 0; k < len; ++k)
+      tr.Emit(ByteToChar(static_cast<uint8_t>(text[i + k])), k == 0 ? 0 : 1);
+    i += len;
+  }
+}
+
 void SplitGpt2(std::string_view s, std::vector<Span>* out) {
   out->clear();
   const uint32_t n = static_cast<uint32_t>(s.size());
@@ -89,10 +87,10 @@ void SplitGpt2(std::string_view s, std::vector<Span>* out) {
       i += k;
       continue;
     }
-    const CharAt ch = Decode(s, i);
-    const Class cls = Classify(ch.c);
-    if (ch.c == ' ' && i + 1 < n) {
-      const Class next = Classify(Decode(s, i + 1).c);
+    const utf8::Decoded ch = DecodeCharAt(s, i);
+    const Class cls = Classify(ch.code_point);
+    if (ch.code_point == ' ' && i + 1 < n) {
+      const Class next = Classify(DecodeCharAt(s, i + 1).code_point);
       if (next != kSpace) {
         const uint32_t end = RunEnd(s, i + 1, next);
         out->push_back({i, end, true});
@@ -110,10 +108,10 @@ void SplitGpt2(std::string_view s, std::vector<Span>* out) {
     uint32_t end = i;
     uint32_t last_len = 0;
     while (end < n) {
-      const CharAt c = Decode(s, end);
-      if (!unicode::IsWhitespace(c.c)) break;
-      last_len = c.len;
-      end += c.len;
+      const utf8::Decoded c = DecodeCharAt(s, end);
+      if (!unicode::IsWhitespace(c.code_point)) break;
+      last_len = c.length;
+      end += c.length;
     }
     if (end < n && end - last_len > i) end -= last_len;
     out->push_back({i, end, true});
@@ -152,13 +150,7 @@ class ByteLevelPreTokenizer final : public PreTokenizer {
       }
       for (const Piece& piece : split) {
         out->push_back(pt->Transform(piece, [&](Transformer& tr) {
-          const std::string_view s = pt->View(piece);
-          for (size_t i = 0; i < s.size();) {
-            const uint32_t len = utf8::DecodeAt(s, i).length;
-            for (uint32_t k = 0; k < len; ++k)
-              tr.Emit(byte_level::ByteToChar(static_cast<uint8_t>(s[i + k])), k == 0 ? 0 : 1);
-            i += len;
-          }
+          byte_level::EmitBytesAsChars(pt->View(piece), tr);
         }));
       }
       return Status::Ok();

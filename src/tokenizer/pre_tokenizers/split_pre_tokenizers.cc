@@ -113,7 +113,7 @@ Result<std::unique_ptr<PreTokenizer>> MakeSplitPreTokenizer(const nlohmann::json
   }
   if (type == "Split") {
     if (!node.contains("pattern")) return Status::Corruption("Split pre-tokenizer without pattern");
-    TEXTEMBED_ASSIGN_OR_RETURN(auto regex, MakeSplitPattern(node["pattern"]));
+    TEXTEMBED_ASSIGN_OR_RETURN(auto regex, RegexFromPatternNode(node["pattern"]));
     TEXTEMBED_ASSIGN_OR_RETURN(SplitBehavior behavior, BehaviorField(node, "Removed"));
     TEXTEMBED_ASSIGN_OR_RETURN(bool invert, Field<bool>(node, "invert", false));
     return std::unique_ptr<PreTokenizer>(
