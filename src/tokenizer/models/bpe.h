@@ -12,8 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "tokenizer/model.h"
-#include "tokenizer/models/vocab.h"
+#include "tokenizer/models/vocab_model.h"
 #include "tokenizer/models/word_cache.h"
 
 namespace textembed::tokenizer::models {
@@ -27,14 +26,11 @@ struct BpeOptions {
   bool ignore_merges = false;
 };
 
-class BpeModel final : public Model {
+class BpeModel final : public VocabModel {
  public:
   static Result<std::unique_ptr<Model>> FromJson(const nlohmann::json& node);
 
   Status Tokenize(std::string_view piece, std::vector<Token>* out) const override;
-  std::optional<int32_t> TokenToId(std::string_view token) const override { return vocab_.Find(token); }
-  std::optional<std::string_view> IdToToken(int32_t id) const override { return vocab_.TokenOf(id); }
-  size_t vocab_size() const override { return vocab_.size(); }
 
  private:
   struct MergeTarget {
@@ -65,7 +61,6 @@ class BpeModel final : public Model {
   }
   Status MergeWord(std::string_view piece, std::vector<Span>* spans) const;
 
-  Vocab vocab_;
   MergeMap merges_;
   BpeOptions options_;
   // Id of "<0xAB>" for each byte, or -1; looked up once instead of per char.

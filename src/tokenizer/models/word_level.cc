@@ -4,8 +4,11 @@
 
 namespace textembed::tokenizer::models {
 
+namespace {
+constexpr std::string_view kWhat = "WordLevel model";
+}
+
 Result<std::unique_ptr<Model>> WordLevelModel::FromJson(const nlohmann::json& node) {
-  constexpr std::string_view kWhat = "WordLevel model";
   auto vocab_node = node.find("vocab");
   if (vocab_node == node.end()) return Status::Corruption("WordLevel model: missing \"vocab\"");
   TEXTEMBED_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJsonObject(*vocab_node, kWhat));
@@ -19,12 +22,7 @@ Status WordLevelModel::Tokenize(std::string_view piece, std::vector<Token>* out)
     out->push_back(Token{*id, std::string(piece), 0, end});
     return Status::Ok();
   }
-  if (const std::optional<int32_t> unk_id = vocab_.Find(unk_token_)) {
-    out->push_back(Token{*unk_id, unk_token_, 0, end});
-    return Status::Ok();
-  }
-  return Status::Corruption("WordLevel model: unk_token \"" + unk_token_ +
-                            "\" is not in the vocabulary but is needed for an unknown word");
+  return AppendWholeWordUnknown(kWhat, unk_token_, piece.size(), out);
 }
 
 }  // namespace textembed::tokenizer::models

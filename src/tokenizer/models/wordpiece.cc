@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/utf8.h"
+#include "tokenizer/utf8_fast.h"
 
 namespace textembed::tokenizer::models {
 
@@ -23,7 +23,7 @@ Result<std::unique_ptr<Model>> WordPieceModel::FromJson(const nlohmann::json& no
 
 WordPieceModel::WordPieceModel(Vocab vocab, std::string unk_token, std::string prefix,
                                uint64_t max_chars)
-    : vocab_(std::move(vocab)),
+    : VocabModel(std::move(vocab)),
       unk_token_(std::move(unk_token)),
       continuing_subword_prefix_(std::move(prefix)),
       max_input_chars_per_word_(max_chars) {
@@ -31,50 +31,42 @@ WordPieceModel::WordPieceModel(Vocab vocab, std::string unk_token, std::string p
   continuation_root_ = trie_.Walk(ByteTrie::kRoot, continuing_subword_prefix_);
 }
 
-Status WordPieceModel::AppendUnknown(size_t piece_bytes, std::vector<Token>* out) const {
-  const std::optional<int32_t> unk_id = vocab_.Find(unk_token_);
-  if (!unk_id) {
-    return Status::Corruption("WordPiece model: unk_token \"" + unk_token_ +
-                              "\" is not in the vocabulary but is needed for an unknown word");
-  }
-  out->push_back(Token{*unk_id, unk_token_, 0, static_cast<uint32_t>(piece_bytes)});
-  return Status::Ok();
-}
-
 Status WordPieceModel::Tokenize(std::string_view piece, std::vector<Token>* out) const {
   if (piece.empty()) return Status::Ok();
 
-  // Character boundaries: matches may only end on one (Hugging Face shrinks a
-  // candidate one char at a time), and the length limit counts chars.
-  std::vector<bool> is_boundary(piece.size() + 1, false);
+  // Hugging Face's length limit counts chars, not bytes.
   uint64_t char_count = 0;
-  for (size_t pos = 0; pos < piece.size(); pos += utf8::DecodeAt(piece, pos).length) {
-    is_boundary[pos] = true;
-    ++char_count;
+  for (size_t pos = 0; pos < piece.size(); pos += DecodeCharAt(piece, pos).length) ++char_count;
+  if (char_count > max_input_chars_per_word_) {
+    return AppendWholeWordUnknown(kWhat, unk_token_, piece.size(), out);
   }
-  is_boundary[piece.size()] = true;
-  if (char_count > max_input_chars_per_word_) return AppendUnknown(piece.size(), out);
 
   const size_t first_new = out->size();
   size_t start = 0;
   while (start < piece.size()) {
     // The longest vocabulary entry that matches here equals the first hit of
-    // Hugging Face's shrink-from-the-end loop.
+    // Hugging Face's shrink-from-the-end loop. That loop shrinks one char at a
+    // time, so a match may only end on a char boundary; `char_end` walks the
+    // boundaries alongside the bytes (`start` is always on one), which spares
+    // a per-word boundary table.
     uint32_t node = start == 0 ? ByteTrie::kRoot : continuation_root_;
     size_t best_end = 0;
     int32_t best_id = ByteTrie::kNoValue;
+    size_t char_end = start + DecodeCharAt(piece, start).length;
     for (size_t pos = start; pos < piece.size() && node != ByteTrie::kNoNode; ++pos) {
       node = trie_.Child(node, static_cast<uint8_t>(piece[pos]));
       if (node == ByteTrie::kNoNode) break;
+      if (pos + 1 != char_end) continue;
       const int32_t id = trie_.ValueAt(node);
-      if (id != ByteTrie::kNoValue && is_boundary[pos + 1]) {
+      if (id != ByteTrie::kNoValue) {
         best_end = pos + 1;
         best_id = id;
       }
+      if (char_end < piece.size()) char_end += DecodeCharAt(piece, char_end).length;
     }
     if (best_id == ByteTrie::kNoValue) {
       out->resize(first_new);
-      return AppendUnknown(piece.size(), out);
+      return AppendWholeWordUnknown(kWhat, unk_token_, piece.size(), out);
     }
     std::string value;
     const std::string_view matched = piece.substr(start, best_end - start);

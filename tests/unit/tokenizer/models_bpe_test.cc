@@ -13,6 +13,8 @@ namespace textembed::tokenizer {
 namespace {
 
 using nlohmann::json;
+using testing::ExpectInvalidUtf8Survives;
+using testing::ExpectTokensSpellPiece;
 using testing::MakeModelOrDie;
 using testing::SharedModelNode;
 
@@ -79,16 +81,7 @@ TEST(BpeModelTest, VeryLongPieceCompletes) {
   std::vector<Token> tokens;
   ASSERT_TRUE(model->Tokenize(piece, &tokens).ok());
   ASSERT_FALSE(tokens.empty());
-  // Tokens tile the piece exactly and spell it back.
-  std::string rebuilt;
-  uint32_t expected_begin = 0;
-  for (const Token& token : tokens) {
-    ASSERT_EQ(token.begin, expected_begin);
-    rebuilt += token.value;
-    expected_begin = token.end;
-  }
-  EXPECT_EQ(expected_begin, piece.size());
-  EXPECT_EQ(rebuilt, piece);
+  ASSERT_NO_FATAL_FAILURE(ExpectTokensSpellPiece(piece, tokens));
 
   // A single repeated char is the worst case for naive merge loops.
   std::vector<Token> repeated;
@@ -124,12 +117,7 @@ TEST(BpeModelTest, ConcurrentCallsAgree) {
 TEST(BpeModelTest, InvalidUtf8DoesNotCrash) {
   auto model = MakeModelOrDie(SharedModelNode("tokenizers/gpt2/tokenizer.json"));
   ASSERT_NE(model, nullptr);
-  for (const std::string& piece : {std::string("\xFF\xFE"), std::string("a\xC3"), std::string("\xE2\x82"),
-                                  std::string("\x80hello"), std::string("\0x", 2)}) {
-    std::vector<Token> tokens;
-    EXPECT_TRUE(model->Tokenize(piece, &tokens).ok());
-    for (const Token& token : tokens) EXPECT_LE(token.end, piece.size());
-  }
+  ExpectInvalidUtf8Survives(*model);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 namespace textembed::tokenizer {
 namespace {
 
+using testing::ExpectTokensSpellPiece;
+using testing::InvalidUtf8Pieces;
 using testing::MakeModelOrDie;
 using testing::SharedModelNode;
 
@@ -20,23 +22,14 @@ TEST(UnigramModelTest, VeryLongPieceCompletes) {
   for (size_t i = 0; piece.size() < 200 * 1024; ++i) piece += words[(i * 5 + i / 7) % 7];
   std::vector<Token> tokens;
   ASSERT_TRUE(model->Tokenize(piece, &tokens).ok());
-  std::string rebuilt;
-  uint32_t expected_begin = 0;
-  for (const Token& token : tokens) {
-    ASSERT_EQ(token.begin, expected_begin);
-    // Unknown runs keep their own text as value, so the values spell the piece.
-    rebuilt += token.value;
-    expected_begin = token.end;
-  }
-  EXPECT_EQ(expected_begin, piece.size());
-  EXPECT_EQ(rebuilt, piece);
+  // Unknown runs keep their own text as value, so the values spell the piece.
+  ASSERT_NO_FATAL_FAILURE(ExpectTokensSpellPiece(piece, tokens));
 }
 
 TEST(UnigramModelTest, InvalidUtf8DoesNotCrash) {
   auto model = MakeModelOrDie(SharedModelNode("tokenizers/t5-small/tokenizer.json"));
   ASSERT_NE(model, nullptr);
-  for (const std::string& piece : {std::string("\xFF\xFE"), std::string("a\xC3"), std::string("\xE2\x82"),
-                                  std::string("\x80hello"), std::string("\0x", 2)}) {
+  for (const std::string& piece : InvalidUtf8Pieces()) {
     std::vector<Token> tokens;
     EXPECT_TRUE(model->Tokenize(piece, &tokens).ok());
     ASSERT_FALSE(tokens.empty());
