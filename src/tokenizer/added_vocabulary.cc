@@ -1,6 +1,7 @@
 #include "tokenizer/added_vocabulary.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -11,12 +12,17 @@
 namespace textembed::tokenizer {
 namespace {
 
+// Start of the char that ends at `pos` (> 0): the text is valid UTF-8 here.
+uint32_t StartOfCharBefore(std::string_view text, uint32_t pos) {
+  uint32_t b = pos - 1;
+  while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
+  return b;
+}
+
 // Last char of text[..pos] is a \w char (HF ends_with_word).
 bool EndsWithWord(std::string_view text, uint32_t pos) {
   if (pos == 0) return false;
-  uint32_t b = pos - 1;
-  while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
-  return unicode::IsWordChar(utf8::DecodeAt(text, b).code_point);
+  return unicode::IsWordChar(utf8::DecodeAt(text, StartOfCharBefore(text, pos)).code_point);
 }
 
 bool StartsWithWord(std::string_view text, uint32_t pos) {
@@ -27,8 +33,7 @@ bool StartsWithWord(std::string_view text, uint32_t pos) {
 // Start of the whitespace run that ends at `pos`.
 uint32_t TrailingSpaceStart(std::string_view text, uint32_t pos) {
   while (pos > 0) {
-    uint32_t b = pos - 1;
-    while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
+    const uint32_t b = StartOfCharBefore(text, pos);
     if (!unicode::IsWhitespace(utf8::DecodeAt(text, b).code_point)) break;
     pos = b;
   }
@@ -54,9 +59,7 @@ void AddedVocabulary::Matcher::Add(std::string_view pattern, int32_t id) {
   first_byte[static_cast<uint8_t>(pattern[0])] = true;
   int32_t node = 0;
   for (unsigned char c : pattern) {
-    int32_t next = -1;
-    for (const auto& [label, child] : nodes[node].children)
-      if (label == c) next = child;
+    int32_t next = Child(node, c);
     if (next < 0) {
       next = static_cast<int32_t>(nodes.size());
       nodes[node].children.emplace_back(c, next);
@@ -86,12 +89,9 @@ Result<AddedVocabulary> AddedVocabulary::Build(const nlohmann::json& added_token
   // Same bookkeeping as HF AddedVocabulary::add_tokens: specials first (in
   // order), ids from the model when it knows the content, else fresh ids.
   std::vector<AddedToken> specials, classics;
-  std::unordered_map<std::string, bool> special_set;
+  std::unordered_set<std::string> special_set;
   for (const AddedToken& t : tokens) {
-    if (t.special && !t.content.empty() && !special_set.count(t.content)) {
-      specials.push_back(t);
-      special_set[t.content] = true;
-    }
+    if (t.special && !t.content.empty() && special_set.insert(t.content).second) specials.push_back(t);
   }
   const int64_t model_size = static_cast<int64_t>(model.vocab_size());
   int64_t max_id = 0;  // largest id in token_to_id_
@@ -148,9 +148,7 @@ void AddedVocabulary::FindMatches(std::string_view text, const Matcher& m,
     int32_t node = 0, best = -1;
     uint32_t best_end = 0;
     for (uint32_t k = pos; k < n; ++k) {
-      int32_t next = -1;
-      for (const auto& [label, child] : m.nodes[node].children)
-        if (label == static_cast<uint8_t>(text[k])) next = child;
+      const int32_t next = m.Child(node, static_cast<uint8_t>(text[k]));
       if (next < 0) break;
       node = next;
       if (m.nodes[node].pattern >= 0) {

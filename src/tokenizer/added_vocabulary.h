@@ -57,6 +57,12 @@ class AddedVocabulary {
     std::array<bool, 256> first_byte{};
     std::vector<int32_t> ids;  // pattern → token id
     void Add(std::string_view pattern, int32_t id);
+    // The child of `node` along `byte`, or -1.
+    int32_t Child(int32_t node, uint8_t byte) const {
+      for (const auto& [label, child] : nodes[node].children)
+        if (label == byte) return child;
+      return -1;
+    }
     bool empty() const { return ids.empty(); }
   };
   struct Found {

@@ -59,6 +59,13 @@ void Transformer::Emit(char32_t c, int change) {
   out_align_->insert(out_align_->end(), out_->size() - before, a);
 }
 
+void Transformer::PrependToSource(std::u32string_view prefix) {
+  const char32_t first = utf8::DecodeAt(src_, 0).code_point;
+  for (size_t k = 0; k < prefix.size(); ++k) Emit(prefix[k], k == 0 ? 0 : 1);
+  Emit(first, 1);
+  CopySource(src_.size() - pos_);
+}
+
 void Transformer::CopySource(size_t bytes) {
   out_->append(src_.substr(pos_, bytes));
   out_align_->insert(out_align_->end(), src_align_ + pos_, src_align_ + pos_ + bytes);

@@ -42,6 +42,11 @@ class Transformer {
   void Emit(char32_t c, int change);
   // Copies `bytes` source bytes unchanged (whole chars), alignments included.
   void CopySource(size_t bytes);
+  // Writes `prefix` + the whole source with HF's prepend rules: the first char
+  // of `prefix` takes over the first source char's alignment, and the rest of
+  // `prefix` and that first source char count as inserted. Call on a fresh
+  // Transformer over a non-empty source.
+  void PrependToSource(std::u32string_view prefix);
   size_t source_pos() const { return pos_; }
 
  private:

@@ -28,8 +28,9 @@ Result<std::unique_ptr<Normalizer>> MakeTextNormalizer(const nlohmann::json& nod
 Result<std::unique_ptr<Normalizer>> MakePrecompiledNormalizer(const nlohmann::json& node);
 
 // Shared by several normalizers.
+enum class UnicodeForm { kNfd, kNfc, kNfkd, kNfkc };
 void ApplyLowercase(NormalizedString* ns);
-void ApplyUnicodeNormalization(NormalizedString* ns, int utf8proc_options);
+void ApplyUnicodeNormalization(NormalizedString* ns, UnicodeForm form);
 void ApplyStripAccents(NormalizedString* ns);  // drops nonspacing marks
 
 }  // namespace textembed::tokenizer

@@ -26,6 +26,19 @@ struct Tokenizer::Impl {
   bool truncate_left = false;
 };
 
+namespace {
+
+// Moves a built pipeline stage into `slot`; an error names the stage, i.e. the
+// tokenizer.json key it came from.
+template <typename T>
+Status TakeStage(Result<T> built, const char* stage, T* slot) {
+  if (!built.ok()) return built.status().WithContext(stage);
+  *slot = std::move(built).value();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
@@ -61,23 +74,17 @@ Result<Tokenizer> Tokenizer::FromJson(std::string_view json_text) {
     return it == root.end() ? kNull : *it;
   };
   try {
-    auto normalizer = tokenizer::MakeNormalizer(node("normalizer"));
-    if (!normalizer.ok()) return normalizer.status().WithContext("normalizer");
-    impl->normalizer = std::move(normalizer).value();
-    auto pre_tokenizer = tokenizer::MakePreTokenizer(node("pre_tokenizer"));
-    if (!pre_tokenizer.ok()) return pre_tokenizer.status().WithContext("pre_tokenizer");
-    impl->pre_tokenizer = std::move(pre_tokenizer).value();
+    TEXTEMBED_RETURN_IF_ERROR(
+        TakeStage(tokenizer::MakeNormalizer(node("normalizer")), "normalizer", &impl->normalizer));
+    TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::MakePreTokenizer(node("pre_tokenizer")),
+                                        "pre_tokenizer", &impl->pre_tokenizer));
     if (node("model").is_null()) return Status::Corruption("tokenizer.json has no \"model\"");
-    auto model = tokenizer::MakeModel(node("model"));
-    if (!model.ok()) return model.status().WithContext("model");
-    impl->model = std::move(model).value();
-    auto post = tokenizer::MakePostProcessor(node("post_processor"));
-    if (!post.ok()) return post.status().WithContext("post_processor");
-    impl->post_processor = std::move(post).value();
-    auto added = tokenizer::AddedVocabulary::Build(node("added_tokens"), *impl->model,
-                                                   impl->normalizer.get());
-    if (!added.ok()) return added.status().WithContext("added_tokens");
-    impl->added = std::move(added).value();
+    TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::MakeModel(node("model")), "model", &impl->model));
+    TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::MakePostProcessor(node("post_processor")),
+                                        "post_processor", &impl->post_processor));
+    TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::AddedVocabulary::Build(
+                                            node("added_tokens"), *impl->model, impl->normalizer.get()),
+                                        "added_tokens", &impl->added));
     const nlohmann::json& truncation = node("truncation");
     if (!truncation.is_null()) {
       TEXTEMBED_ASSIGN_OR_RETURN(size_t max_length,
@@ -134,7 +141,9 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
   if (max_length && *max_length > 0) {
     const size_t added = (options.add_special_tokens && m.post_processor)
                              ? m.post_processor->AddedTokens() : 0;
-    const size_t limit = *max_length > added ? *max_length - added : 0;
+    // HF subtracts the special tokens only when they fit: a max_length below
+    // their count truncates the text to max_length tokens and adds them all.
+    const size_t limit = *max_length >= added ? *max_length - added : *max_length;
     if (enc.size() > limit) {
       const size_t drop = enc.size() - limit;
       auto cut = [&](auto& v) {

@@ -122,11 +122,11 @@ Result<std::unique_ptr<Model>> BpeModel::FromJson(const nlohmann::json& node) {
 }
 
 BpeModel::BpeModel(Vocab vocab, MergeMap merges, BpeOptions options)
-    : VocabModel(std::move(vocab)), merges_(std::move(merges)), options_(std::move(options)), cache_(kCacheCapacity) {
-  for (int byte = 0; byte < 256; ++byte) {
-    byte_fallback_ids_[byte] = vocab_.Find(ByteFallbackToken(static_cast<uint8_t>(byte))).value_or(-1);
-  }
-}
+    : VocabModel(std::move(vocab)),
+      merges_(std::move(merges)),
+      options_(std::move(options)),
+      byte_fallback_ids_(ByteFallbackIds(vocab_.entries())),
+      cache_(kCacheCapacity) {}
 
 Status BpeModel::MergeWord(std::string_view piece, std::vector<Span>* spans) const {
   std::vector<Symbol> symbols;

@@ -63,8 +63,7 @@ class BpeModel final : public VocabModel {
 
   MergeMap merges_;
   BpeOptions options_;
-  // Id of "<0xAB>" for each byte, or -1; looked up once instead of per char.
-  std::array<int32_t, 256> byte_fallback_ids_;
+  std::array<int32_t, 256> byte_fallback_ids_;  // see ByteFallbackIds()
   WordCache<std::vector<Span>> cache_;
 };
 

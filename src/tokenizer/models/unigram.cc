@@ -62,10 +62,7 @@ UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> pieces, s
     trie_.Insert(pieces_[id].first, static_cast<int32_t>(id));
     min_score_ = std::min(min_score_, pieces_[id].second);
   }
-  for (int byte = 0; byte < 256; ++byte) {
-    auto it = token_to_id_.find(ByteFallbackToken(static_cast<uint8_t>(byte)));
-    byte_fallback_ids_[byte] = it == token_to_id_.end() ? -1 : it->second;
-  }
+  byte_fallback_ids_ = ByteFallbackIds(token_to_id_);
 }
 
 std::optional<int32_t> UnigramModel::TokenToId(std::string_view token) const {

@@ -46,7 +46,7 @@ class UnigramModel final : public Model {
   bool byte_fallback_;
   double min_score_;
   ByteTrie trie_;
-  std::array<int32_t, 256> byte_fallback_ids_;
+  std::array<int32_t, 256> byte_fallback_ids_;  // see ByteFallbackIds()
   // Best paths of recent pieces: natural text repeats words a lot.
   WordCache<std::vector<std::pair<uint32_t, uint32_t>>> cache_;
 };

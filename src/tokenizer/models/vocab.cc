@@ -103,4 +103,13 @@ std::string ByteFallbackToken(uint8_t byte) {
   return token;
 }
 
+std::array<int32_t, 256> ByteFallbackIds(const TokenIdMap& token_to_id) {
+  std::array<int32_t, 256> ids;
+  for (int byte = 0; byte < 256; ++byte) {
+    auto it = token_to_id.find(ByteFallbackToken(static_cast<uint8_t>(byte)));
+    ids[byte] = it == token_to_id.end() ? -1 : it->second;
+  }
+  return ids;
+}
+
 }  // namespace textembed::tokenizer::models

@@ -2,6 +2,7 @@
 // the hot paths never allocate a std::string just to probe the vocabulary.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -62,5 +63,9 @@ Result<std::optional<uint64_t>> OptionalUnsigned(const nlohmann::json& node, con
 
 // "<0xAB>": how SentencePiece-style vocabularies name a raw byte.
 std::string ByteFallbackToken(uint8_t byte);
+
+// The id of ByteFallbackToken(b) for every byte b, or -1 where `token_to_id`
+// lacks it: resolved once so that byte fallback never formats a token per char.
+std::array<int32_t, 256> ByteFallbackIds(const TokenIdMap& token_to_id);
 
 }  // namespace textembed::tokenizer::models

@@ -47,7 +47,7 @@ class BertNormalizer final : public Normalizer {
     if (clean_text_) CleanText(ns);
     if (handle_chinese_chars_) SpaceOutChineseChars(ns);
     if (strip_accents_) {
-      ApplyUnicodeNormalization(ns, /*NFD*/ 0);
+      ApplyUnicodeNormalization(ns, UnicodeForm::kNfd);
       ApplyStripAccents(ns);
     }
     if (lowercase_) ApplyLowercase(ns);

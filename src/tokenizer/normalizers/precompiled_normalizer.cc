@@ -101,13 +101,13 @@ class PrecompiledNormalizer final : public Normalizer {
       }
       const std::string_view grapheme(s.data() + g, end - g);
       std::string_view norm;
-      if (grapheme.size() < 6 && Transform(grapheme, &norm)) {
+      if (grapheme.size() < 6 && LookupReplacement(grapheme, &norm)) {
         modified = true;
         emit_replacement(norm, chars);
       } else {
         for (size_t k = 0; k < grapheme.size();) {
           const utf8::Decoded cd = utf8::DecodeAt(grapheme, k);
-          if (Transform(grapheme.substr(k, cd.length), &norm)) {
+          if (LookupReplacement(grapheme.substr(k, cd.length), &norm)) {
             modified = true;
             emit_replacement(norm, 1);
           } else {
@@ -133,7 +133,7 @@ class PrecompiledNormalizer final : public Normalizer {
   static uint32_t UnitOffset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
 
   // First (shortest) prefix of `chunk` in the trie → its replacement.
-  bool Transform(std::string_view chunk, std::string_view* out) const {
+  bool LookupReplacement(std::string_view chunk, std::string_view* out) const {
     size_t node = 0;
     uint32_t unit = units_[0];
     node ^= UnitOffset(unit);

@@ -12,8 +12,8 @@
 namespace textembed::tokenizer {
 namespace {
 
-std::vector<char32_t> Chars(std::string_view s) {
-  std::vector<char32_t> out;
+std::u32string Chars(std::string_view s) {
+  std::u32string out;
   for (size_t i = 0; i < s.size();) {
     const utf8::Decoded d = utf8::DecodeAt(s, i);
     out.push_back(d.code_point);
@@ -26,7 +26,7 @@ class StripNormalizer final : public Normalizer {
  public:
   StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
   Status Normalize(NormalizedString* ns) const override {
-    const std::vector<char32_t> chars = Chars(ns->text);
+    const std::u32string chars = Chars(ns->text);
     size_t leading = 0, trailing = 0;
     if (left_)
       while (leading < chars.size() && unicode::IsWhitespace(chars[leading])) ++leading;
@@ -78,7 +78,7 @@ class ReplaceNormalizer final : public Normalizer {
 
  private:
   std::unique_ptr<Regex> pattern_;
-  std::vector<char32_t> content_;
+  std::u32string content_;
 };
 
 class PrependNormalizer final : public Normalizer {
@@ -86,19 +86,12 @@ class PrependNormalizer final : public Normalizer {
   explicit PrependNormalizer(std::string prepend) : prepend_(Chars(prepend)) {}
   Status Normalize(NormalizedString* ns) const override {
     if (ns->text.empty() || prepend_.empty()) return Status::Ok();
-    const utf8::Decoded first = utf8::DecodeAt(ns->text, 0);
-    TransformInPlace(ns, [&](Transformer& tr) {
-      // HF prepend: the first new char replaces the first char, the rest
-      // (then the first char again) are inserted after it.
-      for (size_t k = 0; k < prepend_.size(); ++k) tr.Emit(prepend_[k], k == 0 ? 0 : 1);
-      tr.Emit(first.code_point, 1);
-      tr.CopySource(ns->text.size() - tr.source_pos());
-    });
+    TransformInPlace(ns, [&](Transformer& tr) { tr.PrependToSource(prepend_); });
     return Status::Ok();
   }
 
  private:
-  std::vector<char32_t> prepend_;
+  std::u32string prepend_;
 };
 
 class NmtNormalizer final : public Normalizer {

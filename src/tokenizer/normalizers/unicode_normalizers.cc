@@ -13,13 +13,12 @@
 namespace textembed::tokenizer {
 namespace {
 
-// Form numbers used by ApplyUnicodeNormalization.
-constexpr int kNfd = 0, kNfc = 1, kNfkd = 2, kNfkc = 3;
-
-utf8proc_option_t OptionsFor(int form) {
+utf8proc_option_t OptionsFor(UnicodeForm form) {
+  const bool composed = form == UnicodeForm::kNfc || form == UnicodeForm::kNfkc;
+  const bool compatibility = form == UnicodeForm::kNfkd || form == UnicodeForm::kNfkc;
   int o = UTF8PROC_STABLE;
-  o |= (form == kNfc || form == kNfkc) ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE;
-  if (form == kNfkd || form == kNfkc) o |= UTF8PROC_COMPAT;
+  o |= composed ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE;
+  if (compatibility) o |= UTF8PROC_COMPAT;
   return static_cast<utf8proc_option_t>(o);
 }
 
@@ -31,22 +30,22 @@ bool IsStarter(char32_t c) {
 
 // Fast check: chars below U+00C0 are stable under every form except for
 // a few compatibility chars in Latin-1 (NBSP, ª, ², ³, ´, µ, ¸, ¹, º, ¼-¾, ¨, ¯).
-bool TriviallyStable(char32_t c, int form) {
+bool TriviallyStable(char32_t c, UnicodeForm form) {
   if (c < 0x80) return true;
-  if (form == kNfc || form == kNfd) return c < 0xC0;
+  if (form == UnicodeForm::kNfc || form == UnicodeForm::kNfd) return c < 0xC0;
   return false;
 }
 
 class UnicodeNormalizer final : public Normalizer {
  public:
-  explicit UnicodeNormalizer(int form) : form_(form) {}
+  explicit UnicodeNormalizer(UnicodeForm form) : form_(form) {}
   Status Normalize(NormalizedString* ns) const override {
     ApplyUnicodeNormalization(ns, form_);
     return Status::Ok();
   }
 
  private:
-  int form_;
+  UnicodeForm form_;
 };
 
 class LowercaseNormalizer final : public Normalizer {
@@ -57,37 +56,45 @@ class LowercaseNormalizer final : public Normalizer {
   }
 };
 
+// Removes every char for which `drop` holds; the text is rebuilt only when
+// there is one, which is rare.
+template <typename Pred>
+void RemoveChars(NormalizedString* ns, Pred drop) {
+  const std::string& s = ns->text;
+  bool any = false;
+  for (size_t i = 0; i < s.size() && !any;) {
+    const utf8::Decoded d = utf8::DecodeAt(s, i);
+    any = drop(d.code_point);
+    i += d.length;
+  }
+  if (!any) return;
+  TransformInPlace(ns, [&](Transformer& tr) {
+    for (size_t i = 0; i < s.size();) {
+      const utf8::Decoded d = utf8::DecodeAt(s, i);
+      if (drop(d.code_point)) {
+        tr.Skip(1);
+      } else {
+        tr.CopySource(d.length);
+      }
+      i += d.length;
+    }
+  });
+}
+
 // The StripAccents normalizer drops every combining mark (Mn, Mc, Me), unlike
-// BertNormalizer's strip_accents which drops Mn only.
+// BertNormalizer's strip_accents which drops Mn only. No mark is below U+0300,
+// so the test skips the table lookup for most chars.
 class StripAccentsNormalizer final : public Normalizer {
  public:
   Status Normalize(NormalizedString* ns) const override {
-    const std::string& s = ns->text;
-    bool any = false;
-    for (size_t i = 0; i < s.size() && !any;) {
-      const utf8::Decoded d = utf8::DecodeAt(s, i);
-      any = d.code_point >= 0x300 && unicode::IsMark(d.code_point);
-      i += d.length;
-    }
-    if (!any) return Status::Ok();
-    TransformInPlace(ns, [&](Transformer& tr) {
-      for (size_t i = 0; i < s.size();) {
-        const utf8::Decoded d = utf8::DecodeAt(s, i);
-        if (d.code_point >= 0x300 && unicode::IsMark(d.code_point)) {
-          tr.Skip(1);
-        } else {
-          tr.CopySource(d.length);
-        }
-        i += d.length;
-      }
-    });
+    RemoveChars(ns, [](char32_t c) { return c >= 0x300 && unicode::IsMark(c); });
     return Status::Ok();
   }
 };
 
 }  // namespace
 
-void ApplyUnicodeNormalization(NormalizedString* ns, int form) {
+void ApplyUnicodeNormalization(NormalizedString* ns, UnicodeForm form) {
   const std::string& s = ns->text;
   bool stable = true;
   for (size_t i = 0; i < s.size();) {
@@ -189,33 +196,15 @@ void ApplyLowercase(NormalizedString* ns) {
 }
 
 void ApplyStripAccents(NormalizedString* ns) {
-  const std::string& s = ns->text;
-  bool any = false;
-  for (size_t i = 0; i < s.size() && !any;) {
-    const utf8::Decoded d = utf8::DecodeAt(s, i);
-    any = d.code_point >= 0x300 && unicode::IsNonspacingMark(d.code_point);
-    i += d.length;
-  }
-  if (!any) return;
-  TransformInPlace(ns, [&](Transformer& tr) {
-    for (size_t i = 0; i < s.size();) {
-      const utf8::Decoded d = utf8::DecodeAt(s, i);
-      if (d.code_point >= 0x300 && unicode::IsNonspacingMark(d.code_point)) {
-        tr.Skip(1);
-      } else {
-        tr.CopySource(d.length);
-      }
-      i += d.length;
-    }
-  });
+  RemoveChars(ns, [](char32_t c) { return c >= 0x300 && unicode::IsNonspacingMark(c); });
 }
 
 Result<std::unique_ptr<Normalizer>> MakeUnicodeNormalizer(const nlohmann::json& node) {
   const std::string type = TypeOf(node);
-  if (type == "NFD") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(kNfd));
-  if (type == "NFC") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(kNfc));
-  if (type == "NFKD") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(kNfkd));
-  if (type == "NFKC") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(kNfkc));
+  if (type == "NFD") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(UnicodeForm::kNfd));
+  if (type == "NFC") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(UnicodeForm::kNfc));
+  if (type == "NFKD") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(UnicodeForm::kNfkd));
+  if (type == "NFKC") return std::unique_ptr<Normalizer>(std::make_unique<UnicodeNormalizer>(UnicodeForm::kNfkc));
   if (type == "Lowercase") return std::unique_ptr<Normalizer>(std::make_unique<LowercaseNormalizer>());
   if (type == "StripAccents")
     return std::unique_ptr<Normalizer>(std::make_unique<StripAccentsNormalizer>());

@@ -134,12 +134,7 @@ class ByteLevelPreTokenizer final : public PreTokenizer {
     return pt->Refine([&](const Piece& input, std::vector<Piece>* out) {
       Piece p = input;
       if (add_prefix_space_ && p.end > p.begin && pt->View(p)[0] != ' ') {
-        p = pt->Transform(p, [&](Transformer& tr) {
-          const utf8::Decoded first = utf8::DecodeAt(pt->View(input), 0);
-          tr.Emit(' ', 0);
-          tr.Emit(first.code_point, 1);
-          tr.CopySource(input.end - input.begin - tr.source_pos());
-        });
+        p = pt->Transform(p, [](Transformer& tr) { tr.PrependToSource(U" "); });
       }
       split.clear();
       if (use_regex_) {

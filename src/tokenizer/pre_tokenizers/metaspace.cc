@@ -44,12 +44,8 @@ class MetaspacePreTokenizer final : public PreTokenizer {
                            (scheme_ == PrependScheme::kAlways ||
                             (scheme_ == PrependScheme::kFirst && p.shift == 0));
       if (prepend) {
-        const Piece src = p;
-        p = pt->Transform(src, [&](Transformer& tr) {
-          const utf8::Decoded first = utf8::DecodeAt(pt->View(src), 0);
-          tr.Emit(replacement_, 0);
-          tr.Emit(first.code_point, 1);
-          tr.CopySource(src.end - src.begin - tr.source_pos());
+        p = pt->Transform(p, [&](Transformer& tr) {
+          tr.PrependToSource(std::u32string_view(&replacement_, 1));
         });
       }
       if (!split_) {

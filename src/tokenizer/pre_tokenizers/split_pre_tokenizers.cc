@@ -7,6 +7,7 @@
 #include "tokenizer/json_util.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/unicode_props.h"
+#include "tokenizer/utf8_fast.h"
 
 namespace textembed::tokenizer {
 namespace {
@@ -39,25 +40,29 @@ std::unique_ptr<PreTokenizer> MakeCharSplit(Pred pred, SplitBehavior behavior) {
 class WhitespacePreTokenizer final : public PreTokenizer {
  public:
   Status PreTokenize(PreTokenized* pt) const override {
+    enum class Run { kNone, kWord, kOther, kSpace };
     return pt->Refine([&](const Piece& p, std::vector<Piece>* out) {
       const std::string_view s = pt->View(p);
       const uint32_t n = static_cast<uint32_t>(s.size());
       uint32_t i = 0;
-      int run_class = -1;  // 0 word, 1 other, -1 none
+      Run run = Run::kNone;
       uint32_t run_start = 0;
+      auto emit_kept_run = [&](uint32_t end) {
+        if (run == Run::kWord || run == Run::kOther) out->push_back(pt->Slice(p, run_start, end));
+      };
       while (i < n) {
-        const utf8::Decoded d = utf8::DecodeAt(s, i);
-        const int cls = unicode::IsWordChar(d.code_point)     ? 0
-                        : unicode::IsWhitespace(d.code_point) ? 2
-                                                              : 1;
-        if (cls != run_class) {
-          if (run_class == 0 || run_class == 1) out->push_back(pt->Slice(p, run_start, i));
-          run_class = cls;
+        const utf8::Decoded d = DecodeCharAt(s, i);
+        const Run cls = unicode::IsWordChar(d.code_point)     ? Run::kWord
+                        : unicode::IsWhitespace(d.code_point) ? Run::kSpace
+                                                              : Run::kOther;
+        if (cls != run) {
+          emit_kept_run(i);
+          run = cls;
           run_start = i;
         }
         i += d.length;
       }
-      if (run_class == 0 || run_class == 1) out->push_back(pt->Slice(p, run_start, n));
+      emit_kept_run(n);
       return Status::Ok();
     });
   }

@@ -15,10 +15,11 @@ struct SpecialToken {
   int32_t id;
 };
 
-void Wrap(Encoding* e, const std::vector<SpecialToken>& before, const std::vector<SpecialToken>& after,
-          int32_t type_id) {
+// [first] sequence [last], as BertProcessing and RobertaProcessing add them;
+// the specials get type id 0 and the sequence keeps its own type ids.
+void WrapInSpecialTokens(Encoding* e, const SpecialToken& first, const SpecialToken& last) {
   Encoding out;
-  const size_t n = before.size() + e->size() + after.size();
+  const size_t n = e->size() + 2;
   out.ids.reserve(n);
   out.tokens.reserve(n);
   out.offsets.reserve(n);
@@ -28,10 +29,10 @@ void Wrap(Encoding* e, const std::vector<SpecialToken>& before, const std::vecto
     out.ids.push_back(s.id);
     out.tokens.push_back(s.token);
     out.offsets.push_back({0, 0});
-    out.type_ids.push_back(type_id);
+    out.type_ids.push_back(0);
     out.special_tokens_mask.push_back(1);
   };
-  for (const auto& s : before) add_special(s);
+  add_special(first);
   for (size_t i = 0; i < e->size(); ++i) {
     out.ids.push_back(e->ids[i]);
     out.tokens.push_back(std::move(e->tokens[i]));
@@ -39,7 +40,7 @@ void Wrap(Encoding* e, const std::vector<SpecialToken>& before, const std::vecto
     out.type_ids.push_back(e->type_ids[i]);
     out.special_tokens_mask.push_back(e->special_tokens_mask[i]);
   }
-  for (const auto& s : after) add_special(s);
+  add_special(last);
   out.truncated = e->truncated;
   *e = std::move(out);
 }
@@ -103,7 +104,7 @@ class BertProcessing final : public PostProcessor {
   BertProcessing(SpecialToken cls, SpecialToken sep) : cls_(std::move(cls)), sep_(std::move(sep)) {}
   size_t AddedTokens() const override { return 2; }
   Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
-    if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
+    if (add_special_tokens) WrapInSpecialTokens(e, cls_, sep_);
     return Status::Ok();
   }
 
@@ -120,7 +121,7 @@ class RobertaProcessing final : public PostProcessor {
   Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
     if (trim_offsets_) TrimOffsets(e, add_prefix_space_, text);
     std::fill(e->type_ids.begin(), e->type_ids.end(), 0);
-    if (add_special_tokens) Wrap(e, {cls_}, {sep_}, 0);
+    if (add_special_tokens) WrapInSpecialTokens(e, cls_, sep_);
     return Status::Ok();
   }
 
