@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark: the Google Benchmark binaries of a build (<build>/*_bench,
-# short min time) and then the textembed vs ONNX Runtime comparison.
+# short min time), tokenization vs Hugging Face tokenizers, and the textembed
+# vs ONNX Runtime comparison.
 # A missing or failing piece is reported and skipped; the exit status is 1
 # when any piece failed, 0 otherwise.
 #
@@ -38,6 +39,12 @@ else
       failed+=("$(basename "$bench")")
     fi
   done
+fi
+
+echo "== tokenization: textembed vs Hugging Face tokenizers"
+if ! bash "$repo/bench/tokenizer_bench.sh" "$build_dir"; then
+  echo "run_all: tokenizer_bench.sh failed; continuing" >&2
+  failed+=("tokenizer_bench")
 fi
 
 if [[ "${SKIP_ORT:-0}" == 1 ]]; then

@@ -124,11 +124,7 @@ void CheckEncoding(const NamedTokenizer& named, size_t index, std::string_view t
   std::optional<size_t> max_length =
       options.max_length ? options.max_length : tokenizer.truncation_max_length();
   if (max_length && *max_length > 0) {
-    size_t specials = options.add_special_tokens ? tokenizer.num_special_tokens_single() : 0;
-    // HF's rule: below the number of special tokens, max_length content
-    // tokens are kept and every special token is still added.
-    size_t allowed = *max_length >= specials ? *max_length : *max_length + specials;
-    if (n > allowed) {
+    if (n > *max_length) {
       Violation("more tokens than max_length allows", index, n);
     }
   }
@@ -153,7 +149,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_length = kMaxLengths[selector >> 4];
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  auto encoding = tokenizers[index].tokenizer.Encode(text, options);
+  const textembed::Tokenizer& tokenizer = tokenizers[index].tokenizer;
+  auto encoding = tokenizer.Encode(text, options);
+  // A max_length that cannot hold the special tokens is rejected by design.
+  const size_t specials = options.add_special_tokens ? tokenizer.num_special_tokens_single() : 0;
+  const std::optional<size_t> limit = options.max_length ? options.max_length : tokenizer.truncation_max_length();
+  if (limit && *limit > 0 && *limit < specials) {
+    if (encoding.ok() || encoding.status().code() != textembed::Status::Code::kInvalidArgument) {
+      std::fprintf(stderr, "tokenizer_fuzz: max_length %zu < %zu special tokens was not rejected\n", *limit, specials);
+      std::abort();
+    }
+    return 0;
+  }
   if (!encoding.ok()) {
     std::fprintf(stderr, "tokenizer_fuzz: Encode failed on %s: %s\n",
                  tokenizers[index].name.c_str(), encoding.status().ToString().c_str());

@@ -141,9 +141,13 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
   if (max_length && *max_length > 0) {
     const size_t added = (options.add_special_tokens && m.post_processor)
                              ? m.post_processor->AddedTokens() : 0;
-    // HF subtracts the special tokens only when they fit: a max_length below
-    // their count truncates the text to max_length tokens and adds them all.
-    const size_t limit = *max_length >= added ? *max_length - added : *max_length;
+    // HF's answer here is an artifact of an unsigned underflow (it keeps
+    // roughly the first word); a limit that cannot hold the special tokens is
+    // a caller error, so say so instead of imitating it.
+    if (*max_length < added)
+      return Status::InvalidArgument("max_length " + std::to_string(*max_length) + " is smaller than the " +
+                                     std::to_string(added) + " special tokens the post-processor adds");
+    const size_t limit = *max_length - added;
     if (enc.size() > limit) {
       const size_t drop = enc.size() - limit;
       auto cut = [&](auto& v) {

@@ -95,6 +95,9 @@ run "$WORK/hello.txt" --model "$MINILM" --max-length -3
 [[ $rc -ne 0 && $rc -ne 1 ]] && pass "negative --max-length is a usage error (exit $rc)" ||
   fail "negative --max-length: exit $rc, stderr: $(head -c 300 "$WORK/err")"
 
+run "$WORK/hello.txt" --model "$MINILM" --max-length 1
+expect_error "--max-length below the special tokens" 1 "^textembed tokenize: error: .*line 1: .*smaller than the 2 special tokens"
+
 # --- --jsonl input errors -----------------------------------------------------
 printf '"first"\n{"text": "second"}\nnot json\n"fourth"\n' >"$WORK/bad3.jsonl"
 run "$WORK/bad3.jsonl" --model "$MINILM" --jsonl

@@ -119,6 +119,25 @@ TEST(TokenizerEdgeCases, TruncationCountsSpecialTokensAndCanBeDisabled) {
   EXPECT_EQ(plain->ids[0], tok.TokenToId("word"));
 }
 
+TEST(TokenizerEdgeCases, MaxLengthBelowTheSpecialTokensIsRejected) {
+  const Tokenizer& tok = Shared("minilm");
+  EncodeOptions options;
+  options.max_length = 1;
+  auto one = tok.Encode("hello world", options);
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(one.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(one.status().message().find("2 special tokens"), std::string::npos) << one.status().message();
+  options.max_length = 2;  // exactly the special tokens: no room for text, but valid
+  auto two = tok.Encode("hello world", options);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->ids, (std::vector<int32_t>{101, 102}));
+  options.add_special_tokens = false;
+  options.max_length = 1;
+  auto plain = tok.Encode("hello world", options);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->size(), 1u);
+}
+
 TEST(TokenizerEdgeCases, RejectsOversizedInput) {
   const std::string big(Tokenizer::kMaxInputBytes + 1, 'a');
   auto enc = Shared("minilm").Encode(big);
