@@ -34,7 +34,7 @@ run: build
 	@printf '%s\n' "textembed turns text into embeddings." "Ein Satz auf Deutsch." "日本語の文です。" \
 	  | $(BUILD)/textembed embed --model $(MODEL) --output jsonl | cut -c1-160
 
-test: setup test-unit test-asan test-integration fuzz
+test: setup test-unit test-asan fuzz test-integration
 
 test-unit: build
 	@cd $(BUILD) && $(CTEST) -L unit

@@ -18,7 +18,9 @@ namespace textembed {
 
 struct EmbedderOptions {
   int threads = 0;             // 0: all cores
-  size_t batch_tokens = 4096;  // token budget of one packed forward batch
+  // Token budget of one packed forward batch; 0: 512 per thread, which keeps
+  // each thread's activations in its L2 cache (measured: docs/ARCHITECTURE.md).
+  size_t batch_tokens = 0;
   // Tokens per text, special tokens included. nullopt: the model's
   // max_seq_length (sentence_bert_config.json), capped by its position table.
   std::optional<size_t> max_length;
@@ -64,6 +66,8 @@ class Embedder {
   ~Embedder();
 
   const ModelInfo& info() const;
+  // The options in effect (defaults resolved: threads, batch_tokens).
+  const EmbedderOptions& options() const;
   size_t dimension() const { return info().dimension; }
   const Tokenizer& tokenizer() const;
 

@@ -90,8 +90,8 @@ void RunBench(const BenchFlags& flags) {
                "model %s (%s, dim %zu, max_length %zu), threads %d, batch_tokens %zu\n"
                "%zu texts, %zu tokens (%.1f per text, %zu truncated), %zu batches\n"
                "best of %d: %.3f s  %.1f texts/s  %.0f tokens/s  %.2f ms/batch  peak RSS %.1f MiB\n",
-               info.name.c_str(), info.architecture.c_str(), info.dimension, info.max_length, flags.model.threads,
-               flags.model.batch_tokens, stats.texts, stats.tokens, static_cast<double>(stats.tokens) / stats.texts,
+               info.name.c_str(), info.architecture.c_str(), info.dimension, info.max_length, embedder.options().threads,
+               embedder.options().batch_tokens, stats.texts, stats.tokens, static_cast<double>(stats.tokens) / stats.texts,
                stats.truncated, stats.batches, std::max(1, flags.repeat), best_seconds, texts_per_s, tokens_per_s,
                ms_per_batch, PeakRssMiB());
   std::printf(

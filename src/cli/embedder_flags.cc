@@ -7,8 +7,8 @@ namespace textembed::cli {
 void AddEmbedderFlags(CLI::App* command, EmbedderFlags* flags) {
   command->add_option("--model", flags->model, "sentence-transformers model folder")->required();
   command->add_option("--threads", flags->threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  command->add_option("--batch-tokens", flags->batch_tokens, "token budget of one forward batch")
-      ->check(CLI::PositiveNumber);
+  command->add_option("--batch-tokens", flags->batch_tokens, "token budget of one forward batch (0: 512 per thread)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--max-length", flags->max_length,
                       "tokens per text incl. special tokens (default: the model's max_seq_length)")
       ->check(CLI::PositiveNumber);

@@ -37,6 +37,8 @@ struct Embedder::Impl {
 
 namespace {
 
+constexpr size_t kBatchTokensPerThread = 512;
+
 // Positions a text may use: BERT uses 0..max_position_embeddings-1; RoBERTa-
 // style models start counting after the padding index.
 size_t PositionLimit(const engine::EncoderConfig& config) {
@@ -51,11 +53,12 @@ size_t PositionLimit(const engine::EncoderConfig& config) {
 }  // namespace
 
 Result<Embedder> Embedder::Open(const std::filesystem::path& model_dir, const EmbedderOptions& options) {
-  if (options.batch_tokens == 0) return Status::InvalidArgument("batch_tokens must be positive");
   TEXTEMBED_ASSIGN_OR_RETURN(ModelFolder folder, ModelFolder::Read(model_dir));
   TEXTEMBED_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Load(folder.transformer_dir));
   auto impl = std::make_unique<Impl>(std::move(tokenizer));
   impl->options = options;
+  impl->options.threads = impl->threads();
+  if (impl->options.batch_tokens == 0) impl->options.batch_tokens = kBatchTokensPerThread * impl->options.threads;
   engine::EngineOptions engine_options;
   engine_options.threads = options.threads;
   TEXTEMBED_ASSIGN_OR_RETURN(impl->encoder, engine::LoadEncoder(folder.transformer_dir, engine_options));
@@ -102,6 +105,7 @@ Embedder& Embedder::operator=(Embedder&&) noexcept = default;
 Embedder::~Embedder() = default;
 
 const ModelInfo& Embedder::info() const { return impl_->info; }
+const EmbedderOptions& Embedder::options() const { return impl_->options; }
 const Tokenizer& Embedder::tokenizer() const { return impl_->tokenizer; }
 
 Result<Embeddings> Embedder::Embed(std::span<const std::string_view> texts, EmbedStats* stats) const {

@@ -253,9 +253,9 @@ TEST(Embedder, BadFoldersAndInputsGiveErrors) {
   Status s = Embedder::Open(no_weights.path()).status();
   EXPECT_FALSE(s.ok());
 
-  EmbedderOptions zero_budget;
-  zero_budget.batch_tokens = 0;
-  EXPECT_EQ(Embedder::Open(base, zero_budget).status().code(), Status::Code::kInvalidArgument);
+  EmbedderOptions no_room;
+  no_room.max_length = 2;  // [CLS] [SEP] and nothing else
+  EXPECT_EQ(Embedder::Open(base, no_room).status().code(), Status::Code::kInvalidArgument);
 
   Result<Embedder> embedder = Embedder::Open(base);
   ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
