@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build pkg-config clang
   nlohmann-json3-dev libsimdjson-dev libutf8proc-dev libpcre2-dev libspdlog-dev libcli11-dev
-  libdnnl-dev libopenblas-dev libopenblas0-pthread libgtest-dev libbenchmark-dev
-  nodejs npm)
+  libdnnl-dev libopenblas-dev libopenblas0-pthread libgtest-dev libbenchmark-dev)
+# Node runs the reference tokenizer; machines that already have a node/npm
+# (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keep theirs.
+command -v node >/dev/null && command -v npm >/dev/null || build_pkgs+=(nodejs npm)
 bench_pkgs=(python3-torch python3-numpy python3-onnx linux-perf)
 
 want=("${build_pkgs[@]}")
