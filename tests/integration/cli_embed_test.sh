@@ -5,20 +5,13 @@
 # or by hand: TEXTEMBED_BIN=build/release/textembed tests/integration/cli_embed_test.sh
 set -uo pipefail
 
-die() { echo "cli_embed_test: $*" >&2; exit 1; }
-SRC_DIR=${TEXTEMBED_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-DATA_DIR=${TEXTEMBED_TEST_DATA:-${TEXTEMBED_DEFAULT_TEST_DATA:-$SRC_DIR/../shared}}
-BIN=${TEXTEMBED_BIN:-$SRC_DIR/build/release/textembed}
-command -v node >/dev/null || die "node not found (scripts/setup.sh installs it)"
-[[ -x $BIN ]] || die "textembed binary not found at $BIN (set TEXTEMBED_BIN)"
+TEST_NAME=cli_embed_test
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MODEL=$DATA_DIR/models/minilm-l6-random
 [[ -f $MODEL/model.safetensors ]] || die "shared data not found at $DATA_DIR"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli_embed.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # The first 200 STS-B golden sentences, as JSON lines and as plain lines.
@@ -92,5 +85,4 @@ check "bench prints texts/tokens/seconds JSON" node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   process.exit(r.texts === 50 && r.tokens > 50 && r.seconds > 0 && r.tokens_per_s > 0 ? 0 : 1)' "$WORK/bench.json"
 
-if [[ $failures -gt 0 ]]; then echo "cli_embed_test: $failures failed"; exit 1; fi
-echo "cli_embed_test: all passed"
+finish

@@ -5,22 +5,13 @@
 # or by hand: TEXTEMBED_BIN=build/release/textembed tests/integration/cli_tokenize_test.sh
 set -uo pipefail
 
-die() { echo "cli_tokenize_test: $*" >&2; exit 1; }
-SRC_DIR=${TEXTEMBED_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-DATA_DIR=${TEXTEMBED_TEST_DATA:-${TEXTEMBED_DEFAULT_TEST_DATA:-$SRC_DIR/../shared}}
-BIN=${TEXTEMBED_BIN:-$SRC_DIR/build/release/textembed}
-NODE_DIR=$SRC_DIR/tools/node
-command -v node >/dev/null || die "node not found (scripts/setup.sh installs it)"
-[[ -d $NODE_DIR/node_modules/tokenizers ]] || die "$NODE_DIR/node_modules/tokenizers missing"
-[[ -x $BIN ]] || die "textembed binary not found at $BIN (set TEXTEMBED_BIN)"
+TEST_NAME=cli_tokenize_test
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MINILM=$DATA_DIR/models/minilm-l6-random
 [[ -f $MINILM/tokenizer.json ]] || die "shared data not found at $DATA_DIR"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli_tokenize.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 
 # run NAME STDIN_FILE ARGS...: runs textembed tokenize; sets rc, out, err files.
 run() {
@@ -198,5 +189,4 @@ else
 fi
 
 echo
-if ((failures)); then echo "cli_tokenize_test: $failures check(s) failed"; exit 1; fi
-echo "cli_tokenize_test: all checks passed"
+finish

@@ -22,18 +22,9 @@
 # Exit status: 0 all identical; 1 any mismatch, a crash, or a missing tool.
 set -euo pipefail
 
-die() { echo "tokenizer_parity_test: $*" >&2; exit 1; }
-
-SRC_DIR=${TEXTEMBED_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-DATA_DIR=${TEXTEMBED_TEST_DATA:-${TEXTEMBED_DEFAULT_TEST_DATA:-$SRC_DIR/../shared}}
-BIN=${TEXTEMBED_BIN:-$SRC_DIR/build/release/textembed}
-NODE_DIR=$SRC_DIR/tools/node
-
-command -v node >/dev/null || die "node not found (scripts/setup.sh installs it)"
-[[ -d $NODE_DIR/node_modules/tokenizers ]] ||
-  die "$NODE_DIR/node_modules/tokenizers missing (run scripts/setup.sh)"
-[[ -x $BIN ]] || die "textembed binary not found at $BIN (set TEXTEMBED_BIN)"
-[[ -d $DATA_DIR/data && -d $DATA_DIR/tokenizers ]] || die "shared data not found at $DATA_DIR"
+TEST_NAME=tokenizer_parity_test
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+[[ -d $DATA_DIR/tokenizers ]] || die "shared data not found at $DATA_DIR"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tokenizer_parity.XXXXXX")
 cleanup() { if [[ ${PARITY_KEEP:-0} == 1 ]]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi; }
