@@ -17,6 +17,8 @@
 
 #include "engine/encoder.h"
 
+#include "allocation_counter.h"
+
 namespace {
 
 std::filesystem::path SharedDir() {
@@ -53,6 +55,7 @@ void BM_Forward(benchmark::State& state) {
   const textembed::engine::PackedBatch batch{ids, {}, offsets};
   std::vector<float> hidden;
   const double cpu_start = ProcessCpuSeconds();
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     const auto status = (*encoder)->Forward(batch, &hidden);
     if (!status.ok()) state.SkipWithError(status.ToString().c_str());
@@ -102,6 +105,7 @@ void BM_StsbCorpus(benchmark::State& state) {
   }
   std::vector<float> hidden;
   const double cpu_start = ProcessCpuSeconds();
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     for (const Batch& b : batches) {
       const auto status = (*encoder)->Forward({b.ids, {}, b.offsets}, &hidden);

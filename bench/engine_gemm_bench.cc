@@ -10,6 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "allocation_counter.h"
+
 namespace {
 
 struct Shape {
@@ -39,6 +41,7 @@ void BM_DnnlSgemm(benchmark::State& state) {
   const bool pre_transposed = state.range(2) != 0;
   omp_set_num_threads(1);
   Operands op(m, n, k);
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     dnnl_sgemm('N', pre_transposed ? 'N' : 'T', m, n, k, 1.f, op.a.data(), k, op.w.data(),
                pre_transposed ? n : k, 0.f, op.c.data(), n);
@@ -53,6 +56,7 @@ void BM_OpenblasSgemm(benchmark::State& state) {
   const bool pre_transposed = state.range(2) != 0;
   openblas_set_num_threads(1);
   Operands op(m, n, k);
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, pre_transposed ? CblasNoTrans : CblasTrans, m, n, k, 1.f,
                 op.a.data(), k, op.w.data(), pre_transposed ? n : k, 0.f, op.c.data(), n);
@@ -80,6 +84,7 @@ void BM_DnnlMatmulPacked(benchmark::State& state) {
   dnnl::reorder(w_src, w_packed).execute(stream, w_src, w_packed);
   dnnl::memory a_mem(a_md, engine, op.a.data()), c_mem(c_md, engine, op.c.data());
   dnnl::matmul prim(pd);
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     prim.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, w_packed}, {DNNL_ARG_DST, c_mem}});
     benchmark::DoNotOptimize(op.c.data());

@@ -28,6 +28,8 @@
 
 #include "textembed/tokenizer.h"
 
+#include "allocation_counter.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -85,6 +87,7 @@ void RunEncode(benchmark::State& state, const textembed::Tokenizer* tokenizer,
                const Corpus* corpus) {
   const size_t threads = static_cast<size_t>(state.range(0));
   int64_t tokens = 0;
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     if (threads <= 1) {
       tokens = EncodeRange(*tokenizer, *corpus, 0, corpus->lines.size());

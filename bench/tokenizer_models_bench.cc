@@ -19,6 +19,8 @@
 
 #include "tokenizer/model.h"
 
+#include "allocation_counter.h"
+
 namespace {
 
 using textembed::tokenizer::Model;
@@ -134,6 +136,7 @@ void RunModel(benchmark::State& state, const Model* model, const std::vector<std
   for (const std::string& word : words) bytes += word.size();
   std::vector<Token> tokens;
   size_t token_count = 0;
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     for (const std::string& word : words) {
       tokens.clear();
@@ -177,6 +180,7 @@ void BM_BpeUncached(benchmark::State& state) {
   static const auto base = ByteLevelWords(Lines());
   std::vector<std::string> words;
   uint64_t round = 0;
+  textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     state.PauseTiming();
     words.clear();
