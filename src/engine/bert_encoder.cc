@@ -102,12 +102,14 @@ Status BertEncoder::Load() {
     }
     layer.qkv = PackedWeight::FromTorchLayout({qkv_weights[0], qkv_weights[1], qkv_weights[2]},
                                               {size_t(h), size_t(h), size_t(h)}, h);
+    for (const float* part : qkv_weights) w.Evict(part, size_t(h) * h);
     layer.qkv_bias.Reserve(3 * h);
     for (int part = 0; part < 3; ++part) std::copy_n(qkv_biases[part], h, layer.qkv_bias.data() + part * h);
 
     const float* weight;
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "attention.output.dense.weight", {h, h}));
     layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h);
+    w.Evict(weight, size_t(h) * h);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + "attention.output.dense.bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "attention.output.LayerNorm", &layer.attn_norm));
 
@@ -117,6 +119,7 @@ Status BertEncoder::Load() {
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_in_bias, w.Require(p + "intermediate.dense.bias", {inter}));
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "output.dense.weight", {h, inter}));
     layer.ffn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, inter);
+    w.Evict(weight, size_t(h) * inter);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_out_bias, w.Require(p + "output.dense.bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "output.LayerNorm", &layer.ffn_norm));
   }

@@ -1,5 +1,8 @@
 #include "engine/safetensors.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -161,6 +164,17 @@ Result<TensorRef> SafetensorsWeights::Find(std::string_view name) const {
                                  it->second.dtype + "; only F32, F16 and BF16 weights are supported");
   }
   return TensorRef{it->second.shape, it->second.data};
+}
+
+void SafetensorsWeights::Evict(const float* data, size_t count) const {
+  const auto* begin = reinterpret_cast<const std::byte*>(data);
+  const auto* end = begin + count * sizeof(float);
+  if (begin < file_.data() || end > file_.data() + file_.size()) return;  // a converted copy, not the mapping
+  // Only whole pages inside the tensor: its neighbours may still be in use.
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+  const uintptr_t last = reinterpret_cast<uintptr_t>(end) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 }  // namespace textembed::engine

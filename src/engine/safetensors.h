@@ -22,6 +22,7 @@ class SafetensorsWeights final : public WeightSource {
 
   Result<TensorRef> Find(std::string_view name) const override;
   const std::string& origin() const override { return origin_; }
+  void Evict(const float* data, size_t count) const override;
   size_t size() const { return tensors_.size(); }
 
  private:

@@ -36,6 +36,12 @@ class WeightSource {
   // The file the tensors come from, for error messages.
   virtual const std::string& origin() const = 0;
 
+  // The caller copied `count` floats at `data` (from Find) into its own layout
+  // and will not read them again: a memory-mapped source drops those pages so
+  // the model costs its file once, not file + copies. Reading them later is
+  // still correct (they fault back in from the file).
+  virtual void Evict(const float* data, size_t count) const {}
+
   // Find() plus a shape check against what the config implies, so a config
   // that does not match its weights fails at load, not as a wild read later.
   Result<const float*> Require(std::string_view name, const std::vector<int64_t>& shape) const;
