@@ -30,7 +30,7 @@ struct EmbedderOptions {
 struct ModelInfo {
   std::string name;          // folder name
   std::string architecture;  // config.json model_type
-  std::string weights_file;  // model.safetensors or onnx/model.onnx
+  std::string weights_file;  // path of the model.safetensors or onnx/model.onnx read
   size_t hidden_size = 0;
   size_t dimension = 0;      // output size (after Dense modules)
   size_t max_length = 0;     // effective tokens per text

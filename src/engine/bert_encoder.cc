@@ -51,6 +51,7 @@ class BertEncoder final : public Encoder {
 
   Status Load();
   const EncoderConfig& config() const override { return config_; }
+  const std::string& weights_file() const override { return weights_->origin(); }
   Status Forward(const PackedBatch& batch, std::vector<float>* hidden) const override;
 
  private:

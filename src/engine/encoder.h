@@ -52,6 +52,8 @@ class Encoder {
  public:
   virtual ~Encoder() = default;
   virtual const EncoderConfig& config() const = 0;
+  // The file the weights were read from (model.safetensors or onnx/model.onnx).
+  virtual const std::string& weights_file() const = 0;
 
   // Writes the last hidden states, num_tokens × hidden_size row-major, to
   // `hidden` (resized). Thread-safe: concurrent calls on one Encoder are

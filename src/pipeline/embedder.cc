@@ -31,8 +31,10 @@ struct Embedder::Impl {
 
   Result<std::vector<Encoding>> Tokenize(std::span<const std::string_view> texts) const;
   Result<Embeddings> Embed(std::span<const std::string_view> texts, EmbedStats* stats) const;
-  // Pooling → Dense → Normalize for one sequence's token states.
-  void FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* scratch, float* out) const;
+  // Pooling → Dense → Normalize for one sequence's token states; `a` and `b`
+  // are scratch reused across sequences.
+  void FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* a, std::vector<float>* b,
+                      float* out) const;
 };
 
 namespace {
@@ -68,8 +70,7 @@ Result<Embedder> Embedder::Open(const std::filesystem::path& model_dir, const Em
   info.name = std::filesystem::absolute(model_dir).lexically_normal().filename().string();
   if (info.name.empty()) info.name = std::filesystem::absolute(model_dir).parent_path().filename().string();
   info.architecture = config.model_type;
-  info.weights_file = std::filesystem::exists(folder.transformer_dir / "model.safetensors") ? "model.safetensors"
-                                                                                            : "onnx/model.onnx";
+  info.weights_file = impl->encoder->weights_file();
   info.hidden_size = static_cast<size_t>(config.hidden_size);
   size_t dimension = info.hidden_size * folder.pooling.size();
   for (const pipeline::DenseModule& module : folder.dense) {
@@ -137,19 +138,16 @@ Result<std::vector<Encoding>> Embedder::Impl::Tokenize(std::span<const std::stri
   return encodings;
 }
 
-void Embedder::Impl::FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* scratch,
-                                    float* out) const {
-  const size_t pooled = info.hidden_size * folder.pooling.size();
-  std::vector<float>& a = *scratch;
-  a.resize(pooled);
-  pipeline::Pool(tokens, num_tokens, info.hidden_size, folder.pooling, a.data());
-  std::vector<float> b;
+void Embedder::Impl::FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* a,
+                                    std::vector<float>* b, float* out) const {
+  a->resize(info.hidden_size * folder.pooling.size());
+  pipeline::Pool(tokens, num_tokens, info.hidden_size, folder.pooling, a->data());
   for (const pipeline::DenseLayer& layer : dense) {
-    layer.Apply(a, &b);
-    a.swap(b);
+    layer.Apply(*a, b);
+    a->swap(*b);
   }
-  if (folder.normalize) pipeline::L2Normalize(a);
-  std::copy(a.begin(), a.end(), out);
+  if (folder.normalize) pipeline::L2Normalize(*a);
+  std::copy(a->begin(), a->end(), out);
 }
 
 Result<Embeddings> Embedder::Impl::Embed(std::span<const std::string_view> texts, EmbedStats* stats) const {
@@ -170,7 +168,7 @@ Result<Embeddings> Embedder::Impl::Embed(std::span<const std::string_view> texts
   const auto batches = pipeline::PlanBatches(lengths, options.batch_tokens);
 
   std::vector<int32_t> ids, type_ids, seq_offsets;
-  std::vector<float> hidden, scratch;
+  std::vector<float> hidden, scratch_a, scratch_b;
   for (const std::vector<uint32_t>& batch : batches) {
     ids.clear();
     type_ids.clear();
@@ -186,7 +184,7 @@ Result<Embeddings> Embedder::Impl::Embed(std::span<const std::string_view> texts
     for (size_t s = 0; s < batch.size(); ++s) {
       const size_t begin = static_cast<size_t>(seq_offsets[s]);
       const size_t count = static_cast<size_t>(seq_offsets[s + 1]) - begin;
-      FinishSequence(hidden.data() + begin * info.hidden_size, count, &scratch,
+      FinishSequence(hidden.data() + begin * info.hidden_size, count, &scratch_a, &scratch_b,
                      result.values.data() + static_cast<size_t>(batch[s]) * result.dimension);
     }
   }

@@ -240,6 +240,7 @@ TEST(Embedder, DenseModuleAndClsPoolingFollowModulesJson) {
   ASSERT_TRUE(cls.ok()) << cls.status().ToString();
   EXPECT_EQ(dense->dimension(), 3u);
   EXPECT_EQ(dense->info().pooling, "cls");
+  EXPECT_EQ(fs::path(dense->info().weights_file), folder.path() / "model.safetensors");
   const std::vector<std::string> texts = {"A man is playing a guitar.", "Zwei Hunde spielen im Schnee."};
   Result<Embeddings> projected = dense->Embed(texts);
   Result<Embeddings> pooled = cls->Embed(texts);
