@@ -9,7 +9,9 @@ MODEL     ?= ../shared/models/minilm-l6-random
 FUZZ_SECONDS ?= 30
 export TEXTEMBED_TEST_DATA ?= $(abspath ../shared)
 
-CMAKE_FLAGS ?=
+# ccache (installed by setup) lets several build folders share compiled objects.
+CCACHE    := $(shell command -v ccache 2>/dev/null)
+CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
 .PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench clean
@@ -30,7 +32,9 @@ build-asan: $(ASAN)/build.ninja
 	@cmake --build $(ASAN) -j$(JOBS)
 
 # The main job: embed sample text with the default model and print JSON lines.
-run: build
+# Builds only the binary it runs.
+run: $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j$(JOBS) --target textembed
 	@printf '%s\n' "textembed turns text into embeddings." "Ein Satz auf Deutsch." "日本語の文です。" \
 	  | $(BUILD)/textembed embed --model $(MODEL) --output jsonl | cut -c1-160
 

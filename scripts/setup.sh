@@ -8,7 +8,14 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build pkg-config clang
   nlohmann-json3-dev libsimdjson-dev libutf8proc-dev libpcre2-dev libspdlog-dev libcli11-dev
-  libdnnl-dev libopenblas-dev libopenblas0-pthread libgtest-dev libbenchmark-dev)
+  libdnnl-dev libopenblas-dev libopenblas0-pthread libgtest-dev libbenchmark-dev
+  # libdnnl-dev's CMake config calls find_package(OpenCL REQUIRED), but Debian
+  # lists the OpenCL headers only as a *recommends* of it: name them explicitly.
+  ocl-icd-opencl-dev
+  # service and server layers: disk cache, hub downloads, hashing, HTTP
+  liblmdb-dev libcurl4-openssl-dev libxxhash-dev libboost-dev libcpp-httplib-dev
+  # test tools: promtool checks the /metrics exposition, curl drives the server
+  prometheus curl python3-venv ccache)
 # Node runs the reference tokenizer; machines that already have a node/npm
 # (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keep theirs.
 command -v node >/dev/null && command -v npm >/dev/null || build_pkgs+=(nodejs npm)

@@ -22,6 +22,8 @@ class Status {
     kOutOfRange,        // a size or index beyond a limit
     kResourceExhausted, // memory or disk budget exceeded
     kInternal,          // a bug: an invariant did not hold
+    kUnavailable,       // overloaded or shutting down: retry later
+    kDeadlineExceeded,  // the caller's deadline passed before the work finished
   };
 
   Status() = default;
@@ -36,6 +38,8 @@ class Status {
   static Status OutOfRange(std::string m) { return {Code::kOutOfRange, std::move(m)}; }
   static Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

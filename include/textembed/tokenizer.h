@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,9 @@ class Tokenizer {
   // U+FFFD (offsets still point at the original bytes). Texts larger than
   // kMaxInputBytes are rejected with kInvalidArgument.
   Result<Encoding> Encode(std::string_view text, const EncodeOptions& options = {}) const;
+
+  // Ids back to text as HF's `decode` does with the tokenizer.json decoder.
+  Result<std::string> Decode(std::span<const int32_t> ids, bool skip_special_tokens = true) const;
 
   std::optional<int32_t> TokenToId(std::string_view token) const;
   std::optional<std::string> IdToToken(int32_t id) const;

@@ -13,6 +13,8 @@ const char* CodeName(Status::Code code) {
     case Status::Code::kOutOfRange: return "out of range";
     case Status::Code::kResourceExhausted: return "resource exhausted";
     case Status::Code::kInternal: return "internal error";
+    case Status::Code::kUnavailable: return "unavailable";
+    case Status::Code::kDeadlineExceeded: return "deadline exceeded";
   }
   return "unknown";
 }

@@ -170,6 +170,11 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
   return enc;
 }
 
+// Replaced by the decoder components (issue 10); until then callers get a clear error.
+Result<std::string> Tokenizer::Decode(std::span<const int32_t>, bool) const {
+  return Status::Unimplemented("decoding is not implemented yet");
+}
+
 std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
   if (auto id = impl_->added.TokenToId(token)) return id;
   return impl_->model->TokenToId(token);
