@@ -16,11 +16,13 @@ enum Exit : int {
 };
 
 void AddTokenizeCommand(CLI::App& app);
+void AddDecodeCommand(CLI::App& app);
 void AddEmbedCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 
 inline void AddCommands(CLI::App& app) {
   AddTokenizeCommand(app);
+  AddDecodeCommand(app);
   AddEmbedCommand(app);
   AddBenchCommand(app);
 }

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "cli/json_line_writer.h"
 #include "cli/text_input.h"
 #include "core/utf8.h"
 #include "textembed/tokenizer.h"
@@ -35,102 +36,6 @@ namespace {
 constexpr std::string_view kCommand = "textembed tokenize";
 
 [[noreturn]] void Fail(const std::string& message) { cli::Fail(kCommand, message); }
-
-// Builds JSON lines in a buffer and hands them to stdout in large writes.
-class JsonLineWriter {
- public:
-  explicit JsonLineWriter(FILE* file) : file_(file) { buffer_.reserve(kFlushBytes * 2); }
-  JsonLineWriter(const JsonLineWriter&) = delete;
-  JsonLineWriter& operator=(const JsonLineWriter&) = delete;
-
-  void Write(const Encoding& encoding) {
-    buffer_ += "{\"ids\":[";
-    for (size_t i = 0; i < encoding.ids.size(); ++i) {
-      if (i) buffer_ += ',';
-      AppendInt(encoding.ids[i]);
-    }
-    buffer_ += "],\"tokens\":[";
-    for (size_t i = 0; i < encoding.tokens.size(); ++i) {
-      if (i) buffer_ += ',';
-      AppendString(encoding.tokens[i]);
-    }
-    buffer_ += "],\"offsets\":[";
-    for (size_t i = 0; i < encoding.offsets.size(); ++i) {
-      if (i) buffer_ += ',';
-      buffer_ += '[';
-      AppendInt(encoding.offsets[i].begin);
-      buffer_ += ',';
-      AppendInt(encoding.offsets[i].end);
-      buffer_ += ']';
-    }
-    buffer_ += "]}\n";
-    if (buffer_.size() >= kFlushBytes) Flush();
-  }
-
-  void Flush() {
-    if (buffer_.empty()) return;
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size() ||
-        std::fflush(file_) != 0) {
-      buffer_.clear();
-      Fail(std::string("writing stdout: ") + std::strerror(errno));
-    }
-    buffer_.clear();
-  }
-
- private:
-  static constexpr size_t kFlushBytes = size_t{1} << 16;
-
-  void AppendInt(int64_t value) {
-    char digits[24];
-    int n = std::snprintf(digits, sizeof digits, "%lld", static_cast<long long>(value));
-    buffer_.append(digits, static_cast<size_t>(n));
-  }
-
-  // JSON string with the escapes RFC 8259 requires; bytes that are not valid
-  // UTF-8 (tokens should never contain any) become U+FFFD so the output line
-  // always parses.
-  void AppendString(std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    buffer_ += '"';
-    size_t pos = 0;
-    while (pos < text.size()) {
-      unsigned char byte = static_cast<unsigned char>(text[pos]);
-      if (byte >= 0x80) {
-        utf8::Decoded decoded = utf8::DecodeAt(text, pos);
-        if (decoded.code_point == utf8::kReplacementChar &&
-            text.substr(pos, 3) != "\xEF\xBF\xBD") {
-          buffer_ += "\xEF\xBF\xBD";
-        } else {
-          buffer_.append(text.data() + pos, decoded.length);
-        }
-        pos += decoded.length;
-        continue;
-      }
-      switch (byte) {
-        case '"': buffer_ += "\\\""; break;
-        case '\\': buffer_ += "\\\\"; break;
-        case '\n': buffer_ += "\\n"; break;
-        case '\r': buffer_ += "\\r"; break;
-        case '\t': buffer_ += "\\t"; break;
-        case '\b': buffer_ += "\\b"; break;
-        case '\f': buffer_ += "\\f"; break;
-        default:
-          if (byte < 0x20) {
-            buffer_ += "\\u00";
-            buffer_ += kHex[byte >> 4];
-            buffer_ += kHex[byte & 0xF];
-          } else {
-            buffer_ += static_cast<char>(byte);
-          }
-      }
-      ++pos;
-    }
-    buffer_ += '"';
-  }
-
-  FILE* file_;
-  std::string buffer_;
-};
 
 struct TokenizeFlags {
   std::string model;
@@ -148,7 +53,7 @@ void RunTokenize(const TokenizeFlags& flags) {
   options.max_length = flags.max_length;
 
   TextReader reader(stdin, flags.jsonl);
-  JsonLineWriter writer(stdout);
+  JsonLineWriter writer(stdout, kCommand);
   while (true) {
     Result<std::optional<std::string_view>> text = reader.Next();
     if (!text.ok()) {

@@ -117,6 +117,7 @@ Result<AddedVocabulary> AddedVocabulary::Build(const nlohmann::json& added_token
   }
   for (const auto& [content, id] : v.token_to_id_)
     if (!model.TokenToId(content)) ++v.new_token_count_;
+  v.special_contents_ = std::move(special_set);
 
   for (const std::vector<AddedToken>* list : {&specials, &classics}) {
     for (const AddedToken& t : *list) {
@@ -224,6 +225,10 @@ std::optional<int32_t> AddedVocabulary::TokenToId(std::string_view token) const 
   auto it = token_to_id_.find(std::string(token));
   if (it == token_to_id_.end()) return std::nullopt;
   return it->second;
+}
+
+bool AddedVocabulary::IsSpecial(std::string_view token) const {
+  return !special_contents_.empty() && special_contents_.count(std::string(token)) > 0;
 }
 
 std::optional<std::string> AddedVocabulary::IdToToken(int32_t id) const {

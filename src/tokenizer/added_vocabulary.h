@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -43,6 +44,9 @@ class AddedVocabulary {
 
   std::optional<int32_t> TokenToId(std::string_view token) const;
   std::optional<std::string> IdToToken(int32_t id) const;
+  // Whether `token` is the content of a special added token (what HF's decode
+  // skips with skip_special_tokens, whichever id it came from).
+  bool IsSpecial(std::string_view token) const;
   // Added contents that the model vocabulary does not already hold.
   size_t new_token_count() const { return new_token_count_; }
 
@@ -74,6 +78,7 @@ class AddedVocabulary {
 
   std::unordered_map<std::string, int32_t> token_to_id_;
   std::unordered_map<int32_t, AddedToken> id_to_token_;
+  std::unordered_set<std::string> special_contents_;
   Matcher raw_;
   Matcher normalized_;
   size_t new_token_count_ = 0;

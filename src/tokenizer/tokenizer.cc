@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/added_vocabulary.h"
+#include "tokenizer/decoder.h"
 #include "tokenizer/json_util.h"
 #include "tokenizer/model.h"
 #include "tokenizer/normalizer.h"
@@ -21,6 +22,7 @@ struct Tokenizer::Impl {
   std::unique_ptr<tokenizer::PreTokenizer> pre_tokenizer;
   std::unique_ptr<tokenizer::Model> model;
   std::unique_ptr<tokenizer::PostProcessor> post_processor;
+  std::unique_ptr<tokenizer::Decoder> decoder;
   tokenizer::AddedVocabulary added;
   std::optional<size_t> truncation_max_length;
   bool truncate_left = false;
@@ -82,6 +84,8 @@ Result<Tokenizer> Tokenizer::FromJson(std::string_view json_text) {
     TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::MakeModel(node("model")), "model", &impl->model));
     TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::MakePostProcessor(node("post_processor")),
                                         "post_processor", &impl->post_processor));
+    TEXTEMBED_RETURN_IF_ERROR(
+        TakeStage(tokenizer::MakeDecoder(node("decoder")), "decoder", &impl->decoder));
     TEXTEMBED_RETURN_IF_ERROR(TakeStage(tokenizer::AddedVocabulary::Build(
                                             node("added_tokens"), *impl->model, impl->normalizer.get()),
                                         "added_tokens", &impl->added));
@@ -170,9 +174,38 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
   return enc;
 }
 
-// Replaced by the decoder components (issue 10); until then callers get a clear error.
-Result<std::string> Tokenizer::Decode(std::span<const int32_t>, bool) const {
-  return Status::Unimplemented("decoding is not implemented yet");
+// HF Tokenizer::decode: ids → tokens (added vocabulary first, then the model;
+// unknown ids are skipped), special tokens dropped on request, then the
+// decoder chain, concatenated (tokens joined by spaces without a decoder).
+Result<std::string> Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
+  const Impl& m = *impl_;
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int32_t id = ids[i];
+    if (id < 0)
+      return Status::InvalidArgument("id " + std::to_string(id) + " at position " + std::to_string(i) +
+                                     " is negative");
+    std::optional<std::string> token = m.added.IdToToken(id);
+    if (!token) {
+      auto t = m.model->IdToToken(id);
+      if (!t) continue;
+      token.emplace(*t);
+    }
+    if (skip_special_tokens && m.added.IsSpecial(*token)) continue;
+    tokens.push_back(std::move(*token));
+  }
+  std::string text;
+  if (m.decoder) {
+    TEXTEMBED_RETURN_IF_ERROR(m.decoder->DecodeChain(&tokens));
+    for (const std::string& t : tokens) text += t;
+  } else {
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (i) text += ' ';
+      text += tokens[i];
+    }
+  }
+  return text;
 }
 
 std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {

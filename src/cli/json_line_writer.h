@@ -1,0 +1,43 @@
+// Buffered JSON-lines output shared by the CLI commands that print JSON
+// (tokenize, decode): RFC 8259 escaping, large writes to stdout.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "textembed/tokenizer.h"
+
+namespace textembed::cli {
+
+class JsonLineWriter {
+ public:
+  // `command` prefixes the error raised (through Fail) when a write fails.
+  JsonLineWriter(FILE* file, std::string_view command) : file_(file), command_(command) {
+    buffer_.reserve(kFlushBytes * 2);
+  }
+  JsonLineWriter(const JsonLineWriter&) = delete;
+  JsonLineWriter& operator=(const JsonLineWriter&) = delete;
+
+  // {"ids":[...],"tokens":[...],"offsets":[[b,e],...]} and a newline.
+  void Write(const Encoding& encoding);
+  // One JSON string and a newline.
+  void WriteString(std::string_view text);
+  void Flush();
+
+ private:
+  static constexpr size_t kFlushBytes = size_t{1} << 16;
+  void AppendInt(int64_t value);
+  // Bytes that are not valid UTF-8 become U+FFFD so the line always parses.
+  void AppendString(std::string_view text);
+  void MaybeFlush() {
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
+
+  FILE* file_;
+  std::string_view command_;
+  std::string buffer_;
+};
+
+}  // namespace textembed::cli
