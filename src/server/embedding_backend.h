@@ -1,5 +1,5 @@
 // What the API handlers need from the embedding service. ServiceBackend
-// forwards to textembed::Service; tests and the fuzz target substitute a
+// (service_backend.h) forwards to textembed::Service; tests and the fuzz target substitute a
 // scripted backend to reach every error path (overload, deadline, ...)
 // without loading a model.
 #pragma once
@@ -26,34 +26,6 @@ class EmbeddingBackend {
   virtual std::vector<LoadedModelInfo> Models() const = 0;
   virtual std::string default_model() const = 0;
   virtual std::string RenderMetrics() const = 0;
-};
-
-class ServiceBackend final : public EmbeddingBackend {
- public:
-  explicit ServiceBackend(Service& service) : service_(service) {}
-  Result<EmbedResult> Embed(const std::vector<std::string>& texts, const EmbedOptions& options) override {
-    return service_.Embed(texts, options);
-  }
-  Result<EmbedResult> EmbedIds(const std::vector<std::vector<int32_t>>& ids, const EmbedOptions& options) override {
-    return service_.EmbedIds(ids, options);
-  }
-  Result<TokenEmbeddings> EmbedTokens(const std::vector<std::string>& texts, const EmbedOptions& options) override {
-    return service_.EmbedTokens(texts, options);
-  }
-  Result<Encoding> Tokenize(const std::string& model, std::string_view text, bool add_special_tokens) override {
-    return service_.Tokenize(model, text, add_special_tokens);
-  }
-  Result<std::string> Decode(const std::string& model, const std::vector<int32_t>& ids,
-                             bool skip_special_tokens) override {
-    return service_.Decode(model, ids, skip_special_tokens);
-  }
-  Result<ModelInfo> Info(const std::string& model) override { return service_.Info(model); }
-  std::vector<LoadedModelInfo> Models() const override { return service_.Models(); }
-  std::string default_model() const override { return service_.default_model(); }
-  std::string RenderMetrics() const override { return service_.RenderMetrics(); }
-
- private:
-  Service& service_;
 };
 
 }  // namespace textembed::server

@@ -59,7 +59,7 @@ struct HttpServer::State {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::State& state, const Endpoint& endpoint)
-      : stream_(std::move(socket)), state_(state), endpoint_(endpoint) {
+      : stream_(std::move(socket)), read_timer_(stream_.get_executor()), state_(state), endpoint_(endpoint) {
     beast::error_code ec;
     const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -102,11 +102,25 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  // Read deadlines use their own timer rather than tcp_stream's, which closes
+  // the socket when it fires: a slow client should still be told 408.
+  void ArmReadTimer(std::chrono::milliseconds timeout) {
+    stream_.expires_never();
+    timed_out_ = false;
+    read_timer_.expires_after(timeout);
+    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the read finished in time
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+
   void ReadHeader() {
     idle_ = false;
     SetBusy(true);
     arrived_ = std::chrono::steady_clock::now();
-    stream_.expires_after(state_.options.header_timeout);
+    ArmReadTimer(state_.options.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->OnHeader(ec);
     });
@@ -114,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    read_timer_.cancel();
     const auto& message = parser_->get();
     if (parser_->is_done()) return Dispatch();
     if (beast::iequals(message[http::field::expect], "100-continue")) {
@@ -128,16 +143,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(state_.options.body_timeout);
+    ArmReadTimer(state_.options.body_timeout);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->OnReadError(ec);
+      self->read_timer_.cancel();
       self->Dispatch();
     });
   }
 
   // Errors while reading a request: answer what the client can act on, then close.
   void OnReadError(beast::error_code ec) {
-    if (ec == beast::error::timeout) return Refuse(408, "request not received within the read timeout");
+    read_timer_.cancel();
+    if (timed_out_ || ec == beast::error::timeout) return Refuse(408, "request not received within the read timeout");
     if (ec == http::error::body_limit)
       return Refuse(413, "request body exceeds " + std::to_string(state_.options.max_body_bytes) + " bytes");
     if (ec == http::error::header_limit)
@@ -207,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    read_timer_.cancel();
     idle_ = false;
     SetBusy(false);
     beast::error_code ec;
@@ -215,6 +233,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer read_timer_;
+  bool timed_out_ = false;
   HttpServer::State& state_;
   const Endpoint& endpoint_;
   beast::flat_buffer buffer_;
