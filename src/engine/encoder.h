@@ -1,6 +1,7 @@
 // The engine's contract with the pipeline: a transformer encoder that maps a
-// packed batch of token ids to last hidden states. Architectures (BERT, later
-// XLM-R, MPNet, ...) implement it; the pipeline never sees weights or kernels.
+// packed batch of token ids to last hidden states. One forward pass serves
+// every supported architecture (bert, roberta/xlm-roberta, mpnet); what differs
+// between them is configuration below. The pipeline never sees weights or kernels.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,24 @@
 
 namespace textembed::engine {
 
-// Hyper-parameters from a Hugging Face config.json.
+// How position ids are numbered (Hugging Face's position_ids).
+enum class PositionIds {
+  kFromZero,      // BERT: 0, 1, 2, ... in each sequence
+  kAfterPadding,  // RoBERTa, XLM-R, MPNet: padding_idx + 1 + (non-pad tokens before);
+                  // a token equal to padding_idx gets padding_idx
+};
+
+// Tensor names of a layer's attention block.
+enum class AttentionNames {
+  kBert,   // attention.self.{query,key,value}, attention.output.{dense,LayerNorm}
+  kMpnet,  // attention.attn.{q,k,v,o}, attention.LayerNorm
+};
+
+// Hyper-parameters from a Hugging Face config.json, and what its model_type
+// implies. FromJsonFile refuses (Unimplemented, naming model_type) an
+// architecture the engine cannot run.
 struct EncoderConfig {
-  std::string model_type;        // "bert", ...
+  std::string model_type;        // "bert", "roberta", "xlm-roberta", "mpnet"
   int vocab_size = 0;
   int hidden_size = 0;
   int num_hidden_layers = 0;
@@ -28,6 +44,22 @@ struct EncoderConfig {
   std::string hidden_act = "gelu";  // exact erf GELU
   int pad_token_id = 0;
 
+  // Set from model_type:
+  PositionIds position_ids = PositionIds::kFromZero;
+  int padding_idx = 0;                   // for kAfterPadding
+  bool token_type_embeddings = true;     // MPNet has none
+  AttentionNames attention_names = AttentionNames::kBert;
+  int relative_attention_buckets = 0;    // > 0: MPNet's bucketed relative position bias
+  int relative_attention_max_distance = 0;
+  int relative_attention_table_rows = 0; // config relative_attention_num_buckets
+
+  // Tokens one sequence may have (special tokens included): the position
+  // table's size less the padding offset.
+  int max_sequence_length() const {
+    return position_ids == PositionIds::kAfterPadding ? max_position_embeddings - padding_idx - 1
+                                                      : max_position_embeddings;
+  }
+
   static Result<EncoderConfig> FromJsonFile(const std::filesystem::path& config_json);
 };
 
@@ -36,7 +68,7 @@ struct EncoderConfig {
 // at once, only attention looks at the boundaries.
 struct PackedBatch {
   std::span<const int32_t> ids;
-  std::span<const int32_t> type_ids;     // empty: all zero
+  std::span<const int32_t> type_ids;     // empty: all zero; ignored by models without token types
   std::span<const int32_t> seq_offsets;  // size = number of sequences + 1, starts at 0
   size_t num_sequences() const { return seq_offsets.empty() ? 0 : seq_offsets.size() - 1; }
   size_t num_tokens() const { return ids.size(); }
@@ -52,7 +84,7 @@ class Encoder {
  public:
   virtual ~Encoder() = default;
   virtual const EncoderConfig& config() const = 0;
-  // The file the weights were read from (model.safetensors or onnx/model.onnx).
+  // The file the weights were read from (model.safetensors, pytorch_model.bin or onnx/model.onnx).
   virtual const std::string& weights_file() const = 0;
 
   // Writes the last hidden states, num_tokens × hidden_size row-major, to
@@ -61,9 +93,9 @@ class Encoder {
   virtual Status Forward(const PackedBatch& batch, std::vector<float>* hidden) const = 0;
 };
 
-// Loads the encoder of a Hugging Face model folder: config.json plus
-// model.safetensors, or (when there is no safetensors file) onnx/model.onnx
-// initializers. Errors name the file and what is wrong with it.
+// Loads the encoder of a Hugging Face model folder: config.json plus, the
+// first that exists, model.safetensors, pytorch_model.bin or onnx/model.onnx
+// (its initializers). Errors name the file and what is wrong with it.
 Result<std::unique_ptr<Encoder>> LoadEncoder(const std::filesystem::path& model_dir,
                                             const EngineOptions& options = {});
 

@@ -84,6 +84,39 @@ Result<EncoderConfig> EncoderConfig::FromJsonFile(const std::filesystem::path& c
     return Status::Unimplemented(where + ": position_embedding_type '" + position_type +
                                  "' is not supported (only 'absolute')");
   }
+
+  const std::string& type = config.model_type;
+  if (type == "bert") {
+    // The defaults.
+  } else if (type == "roberta" || type == "xlm-roberta") {
+    // RobertaEmbeddings: padding_idx = pad_token_id.
+    config.position_ids = PositionIds::kAfterPadding;
+    config.padding_idx = config.pad_token_id;
+  } else if (type == "mpnet") {
+    // MPNetEmbeddings hard-codes padding_idx 1; MPNetEncoder.compute_position_bias
+    // uses 32 buckets and max distance 128 whatever the config says (the config's
+    // relative_attention_num_buckets only sizes the table).
+    config.position_ids = PositionIds::kAfterPadding;
+    config.padding_idx = 1;
+    config.token_type_embeddings = false;
+    config.attention_names = AttentionNames::kMpnet;
+    config.relative_attention_buckets = 32;
+    config.relative_attention_max_distance = 128;
+    TEXTEMBED_RETURN_IF_ERROR(
+        ReadInt(json, "relative_attention_num_buckets", 32, where, &config.relative_attention_table_rows));
+    if (config.relative_attention_table_rows < config.relative_attention_buckets) {
+      return Status::Unimplemented(where + ": relative_attention_num_buckets " +
+                                   std::to_string(config.relative_attention_table_rows) +
+                                   " is below the 32 buckets MPNet's attention indexes");
+    }
+  } else {
+    return Status::Unimplemented(where + ": model_type '" + type +
+                                 "' is not supported (supported: bert, roberta, xlm-roberta, mpnet)");
+  }
+  if (config.max_sequence_length() < 1) {
+    return Status::Corruption(where + ": max_position_embeddings " + std::to_string(config.max_position_embeddings) +
+                              " leaves no positions after padding_idx " + std::to_string(config.padding_idx));
+  }
   return config;
 }
 

@@ -10,8 +10,9 @@
 namespace textembed::engine {
 
 // One (sequence, head) of scaled-dot-product attention without masking:
-// out[i] = softmax(scale * (q[i]+bq)·(k[j]+bk) for j < len) · (v+bv). The QKV
-// projection's biases are applied here rather than in a pass over its output.
+// out[i] = softmax(scale * (q[i]+bq)·(k[j]+bk) [+ position_bias[j - i]] for j < len) · (v+bv).
+// The QKV projection's biases are applied here rather than in a pass over its
+// output; position_bias is MPNet's relative attention bias (null for others).
 struct AttentionHead {
   const float* q;
   const float* k;
@@ -25,6 +26,7 @@ struct AttentionHead {
   size_t len;
   size_t head_dim;
   float scale;
+  const float* position_bias = nullptr;  // indexable from -(len - 1) to len - 1
 };
 
 // Floats of scratch one AttentionHead call needs.

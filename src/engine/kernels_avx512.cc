@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 #include "engine/kernels.h"
 
@@ -146,7 +147,8 @@ void Softmax(float* x, size_t n) {
 // Attention for head_dim = 16·kVecs. K is transposed once into [head_dim × len]
 // so scores for 16 keys come from head_dim broadcast-FMAs; four queries share
 // every K and V load. Each query row's arithmetic is independent of the others.
-template <int kVecs>
+// kPositionBias adds position_bias[j - i] to the scaled scores (MPNet).
+template <int kVecs, bool kPositionBias>
 void AttentionVec(const AttentionHead& h, float* scratch) {
   constexpr size_t kQueries = 4;
   constexpr size_t dh = 16 * kVecs;
@@ -176,7 +178,18 @@ void AttentionVec(const AttentionHead& h, float* scratch) {
         const __m512 kv = _mm512_load_ps(kt + d * padded + jb);
         for (size_t qi = 0; qi < kQueries; ++qi) acc[qi] = _mm512_fmadd_ps(_mm512_set1_ps(q[qi][d]), kv, acc[qi]);
       }
-      for (size_t qi = 0; qi < kQueries; ++qi) _mm512_store_ps(scores + qi * padded + jb, _mm512_mul_ps(acc[qi], scale));
+      if constexpr (kPositionBias) {
+        // Lanes past len are masked off: the bias row has only len entries.
+        const __mmask16 m = TailMask(len - jb);
+        for (size_t qi = 0; qi < kQueries; ++qi) {
+          const float* bias_row = h.position_bias - std::ptrdiff_t(i0 + std::min(qi, nq - 1));
+          _mm512_store_ps(scores + qi * padded + jb,
+                          _mm512_add_ps(_mm512_mul_ps(acc[qi], scale), _mm512_maskz_loadu_ps(m, bias_row + jb)));
+        }
+      } else {
+        for (size_t qi = 0; qi < kQueries; ++qi)
+          _mm512_store_ps(scores + qi * padded + jb, _mm512_mul_ps(acc[qi], scale));
+      }
     }
     __m512 inv_sum[kQueries];
     for (size_t qi = 0; qi < kQueries; ++qi) {
@@ -201,14 +214,20 @@ void AttentionVec(const AttentionHead& h, float* scratch) {
   }
 }
 
-void Attention(const AttentionHead& h, float* scratch) {
+template <bool kPositionBias>
+void AttentionDispatch(const AttentionHead& h, float* scratch) {
   switch (h.head_dim) {
-    case 16: return AttentionVec<1>(h, scratch);
-    case 32: return AttentionVec<2>(h, scratch);
-    case 48: return AttentionVec<3>(h, scratch);
-    case 64: return AttentionVec<4>(h, scratch);
+    case 16: return AttentionVec<1, kPositionBias>(h, scratch);
+    case 32: return AttentionVec<2, kPositionBias>(h, scratch);
+    case 48: return AttentionVec<3, kPositionBias>(h, scratch);
+    case 64: return AttentionVec<4, kPositionBias>(h, scratch);
     default: return PortableKernels().attention(h, scratch);
   }
+}
+
+void Attention(const AttentionHead& h, float* scratch) {
+  if (h.position_bias != nullptr) return AttentionDispatch<true>(h, scratch);
+  return AttentionDispatch<false>(h, scratch);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // fallback on CPUs without AVX-512.
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "engine/kernels.h"
@@ -64,6 +65,7 @@ void Attention(const AttentionHead& h, float* scratch) {
       float dot = 0;
       for (size_t d = 0; d < h.head_dim; ++d) dot += (q[d] + h.q_bias[d]) * (k[d] + h.k_bias[d]);
       scores[j] = dot * h.scale;
+      if (h.position_bias != nullptr) scores[j] += h.position_bias[std::ptrdiff_t(j) - std::ptrdiff_t(i)];
     }
     Softmax(scores, h.len);
     float* o = h.out + i * h.ld_out;

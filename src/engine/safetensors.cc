@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/float_convert.h"
+
 namespace textembed::engine {
 namespace {
 
@@ -18,43 +20,6 @@ size_t DTypeSize(const std::string& dtype) {
   if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
   if (dtype == "I8" || dtype == "U8" || dtype == "BOOL" || dtype == "F8_E4M3" || dtype == "F8_E5M2") return 1;
   return 0;
-}
-
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f;
-  uint32_t mantissa = h & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13);  // inf / nan
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign;
-  } else {  // subnormal half: renormalize
-    exponent = 113;
-    while ((mantissa & 0x400) == 0) {
-      mantissa <<= 1;
-      --exponent;
-    }
-    bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float Bf16ToFloat(uint16_t b) {
-  const uint32_t bits = uint32_t(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-std::string CanonicalName(const std::string& name) {
-  static constexpr std::string_view kPrefix = "bert.";
-  if (name.compare(0, kPrefix.size(), kPrefix) == 0) return name.substr(kPrefix.size());
-  return name;
 }
 
 }  // namespace
@@ -144,7 +109,7 @@ Result<std::unique_ptr<SafetensorsWeights>> SafetensorsWeights::Open(const std::
     }
     // Other dtypes (e.g. I64 embeddings.position_ids) are validated but not
     // served: asking for them is an error.
-    weights->tensors_.insert_or_assign(CanonicalName(name), std::move(entry));
+    weights->tensors_.insert_or_assign(CanonicalTensorName(name), std::move(entry));
   }
   std::sort(ranges.begin(), ranges.end());
   for (size_t i = 1; i < ranges.size(); ++i) {

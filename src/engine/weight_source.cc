@@ -11,6 +11,13 @@ std::string ShapeToString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+std::string CanonicalTensorName(std::string_view name) {
+  for (std::string_view prefix : {"bert.", "roberta.", "mpnet."}) {
+    if (name.substr(0, prefix.size()) == prefix) return std::string(name.substr(prefix.size()));
+  }
+  return std::string(name);
+}
+
 Result<const float*> WeightSource::Require(std::string_view name,
                                            const std::vector<int64_t>& shape) const {
   TEXTEMBED_ASSIGN_OR_RETURN(TensorRef tensor, Find(name));

@@ -1,5 +1,5 @@
 // Where an architecture gets its parameters: tensors asked for by Hugging Face
-// name (without the "bert." prefix), always as f32, whatever the file format
+// name (without a base-model prefix such as "bert."), always as f32, whatever the file format
 // (safetensors, ONNX initializers, ...). Keeps file formats out of the model code.
 #pragma once
 
@@ -25,6 +25,10 @@ struct TensorRef {
 };
 
 std::string ShapeToString(const std::vector<int64_t>& shape);
+
+// A checkpoint's tensor name as the architectures ask for it: the base-model
+// prefix a task model adds ("bert.", "roberta.", "mpnet.") is dropped.
+std::string CanonicalTensorName(std::string_view name);
 
 class WeightSource {
  public:

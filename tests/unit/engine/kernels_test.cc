@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <random>
 #include <vector>
 
@@ -83,35 +84,44 @@ TEST(KernelsTest, AddLayerNormAgreesAcrossKernelSets) {
   }
 }
 
+// With and without a relative position bias (MPNet): score(i, j) += bias[j - i].
 TEST(KernelsTest, AttentionAgreesWithDoublePrecision) {
-  for (size_t head_dim : {32u, 64u, 24u}) {
-    for (size_t len : {1u, 3u, 17u, 64u, 130u}) {
-      const size_t ld = 3 * head_dim + 5;
-      const auto qkv = Random(len * ld, 1.5f, uint32_t(len * head_dim));
-      const float scale = 1.0f / std::sqrt(float(head_dim));
-      const auto bias = Random(3 * head_dim, 0.5f, 99);
-      for (const KernelSet* k : AllSets()) {
-        std::vector<float> out(len * head_dim, -1.0f);
-        std::vector<float> scratch(AttentionScratchFloats(len, head_dim) + 16);
-        float* aligned = scratch.data() + (16 - reinterpret_cast<uintptr_t>(scratch.data()) / 4 % 16) % 16;
-        k->attention({qkv.data(), qkv.data() + head_dim, qkv.data() + 2 * head_dim, bias.data(), bias.data() + head_dim,
-                      bias.data() + 2 * head_dim, ld, out.data(), head_dim, len, head_dim, scale},
-                     aligned);
-        for (size_t i = 0; i < len; ++i) {
-          std::vector<double> p(len);
-          double max = -1e30, sum = 0;
-          for (size_t j = 0; j < len; ++j) {
-            double dot = 0;
-            for (size_t d = 0; d < head_dim; ++d)
-              dot += (double(qkv[i * ld + d]) + bias[d]) * (double(qkv[j * ld + head_dim + d]) + bias[head_dim + d]);
-            p[j] = dot * scale;
-            max = std::max(max, p[j]);
-          }
-          for (auto& v : p) sum += (v = std::exp(v - max));
-          for (size_t d = 0; d < head_dim; ++d) {
-            double want = 0;
-            for (size_t j = 0; j < len; ++j) want += p[j] / sum * (double(qkv[j * ld + 2 * head_dim + d]) + bias[2 * head_dim + d]);
-            ASSERT_NEAR(out[i * head_dim + d], want, 2e-5) << k->name << " dh=" << head_dim << " len=" << len;
+  for (bool with_position_bias : {false, true}) {
+    for (size_t head_dim : {16u, 32u, 64u, 24u}) {
+      for (size_t len : {1u, 3u, 17u, 64u, 130u}) {
+        const size_t ld = 3 * head_dim + 5;
+        const auto qkv = Random(len * ld, 1.5f, uint32_t(len * head_dim));
+        const float scale = 1.0f / std::sqrt(float(head_dim));
+        const auto bias = Random(3 * head_dim, 0.5f, 99);
+        const auto position_table = Random(2 * len - 1, 2.0f, uint32_t(7 * len));
+        const float* position_bias = with_position_bias ? position_table.data() + (len - 1) : nullptr;
+        for (const KernelSet* k : AllSets()) {
+          std::vector<float> out(len * head_dim, -1.0f);
+          std::vector<float> scratch(AttentionScratchFloats(len, head_dim) + 16);
+          float* aligned = scratch.data() + (16 - reinterpret_cast<uintptr_t>(scratch.data()) / 4 % 16) % 16;
+          AttentionHead head{qkv.data(), qkv.data() + head_dim, qkv.data() + 2 * head_dim, bias.data(),
+                             bias.data() + head_dim, bias.data() + 2 * head_dim, ld, out.data(), head_dim, len,
+                             head_dim, scale};
+          head.position_bias = position_bias;
+          k->attention(head, aligned);
+          for (size_t i = 0; i < len; ++i) {
+            std::vector<double> p(len);
+            double max = -1e30, sum = 0;
+            for (size_t j = 0; j < len; ++j) {
+              double dot = 0;
+              for (size_t d = 0; d < head_dim; ++d)
+                dot += (double(qkv[i * ld + d]) + bias[d]) * (double(qkv[j * ld + head_dim + d]) + bias[head_dim + d]);
+              p[j] = dot * scale + (position_bias ? double(position_bias[std::ptrdiff_t(j) - std::ptrdiff_t(i)]) : 0.0);
+              max = std::max(max, p[j]);
+            }
+            for (auto& v : p) sum += (v = std::exp(v - max));
+            for (size_t d = 0; d < head_dim; ++d) {
+              double want = 0;
+              for (size_t j = 0; j < len; ++j)
+                want += p[j] / sum * (double(qkv[j * ld + 2 * head_dim + d]) + bias[2 * head_dim + d]);
+              ASSERT_NEAR(out[i * head_dim + d], want, 2e-5)
+                  << k->name << " dh=" << head_dim << " len=" << len << " position bias " << with_position_bias;
+            }
           }
         }
       }

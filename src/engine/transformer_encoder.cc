@@ -1,4 +1,4 @@
-#include "engine/bert_encoder.h"
+#include "engine/transformer_encoder.h"
 
 #include <omp.h>
 
@@ -10,6 +10,7 @@
 #include "engine/aligned_buffer.h"
 #include "engine/gemm.h"
 #include "engine/kernels.h"
+#include "engine/relative_position.h"
 
 namespace textembed::engine {
 namespace {
@@ -41,11 +42,27 @@ struct Layer {
 struct Scratch {
   AlignedBuffer qkv, context, projected, ffn, attention;
   std::vector<int32_t> positions;
+  // heads × (2·longest − 1) relative position biases (MPNet), built once per call.
+  std::vector<float> relative_bias;
 };
 
-class BertEncoder final : public Encoder {
+// Per-layer tensor names (after "encoder.layer.<i>.") of each attention layout.
+struct AttentionTensorNames {
+  const char* qkv[3];
+  const char* out;
+  const char* norm;
+};
+
+AttentionTensorNames NamesOf(AttentionNames names) {
+  if (names == AttentionNames::kMpnet)
+    return {{"attention.attn.q", "attention.attn.k", "attention.attn.v"}, "attention.attn.o", "attention.LayerNorm"};
+  return {{"attention.self.query", "attention.self.key", "attention.self.value"}, "attention.output.dense",
+          "attention.output.LayerNorm"};
+}
+
+class TransformerEncoder final : public Encoder {
  public:
-  BertEncoder(const EncoderConfig& config, std::unique_ptr<WeightSource> weights, const KernelSet& kernels,
+  TransformerEncoder(const EncoderConfig& config, std::unique_ptr<WeightSource> weights, const KernelSet& kernels,
               int threads)
       : config_(config), weights_(std::move(weights)), kernels_(kernels), threads_(threads) {}
 
@@ -66,7 +83,8 @@ class BertEncoder final : public Encoder {
   int threads_;
   const float* word_embeddings_ = nullptr;
   const float* position_embeddings_ = nullptr;
-  const float* type_embeddings_ = nullptr;
+  const float* type_embeddings_ = nullptr;  // null: no token types
+  const float* relative_attention_bias_ = nullptr;  // [table rows × heads] or null
   LayerNormParams embedding_norm_;
   std::vector<Layer> layers_;
 
@@ -74,7 +92,7 @@ class BertEncoder final : public Encoder {
   mutable std::vector<std::unique_ptr<Scratch>> scratch_pool_;
 };
 
-Status BertEncoder::Load() {
+Status TransformerEncoder::Load() {
   const int64_t h = config_.hidden_size, inter = config_.intermediate_size;
   const WeightSource& w = *weights_;
   auto layer_norm = [&](const std::string& prefix, LayerNormParams* out) -> Status {
@@ -85,9 +103,17 @@ Status BertEncoder::Load() {
   TEXTEMBED_ASSIGN_OR_RETURN(word_embeddings_, w.Require("embeddings.word_embeddings.weight", {config_.vocab_size, h}));
   TEXTEMBED_ASSIGN_OR_RETURN(position_embeddings_, w.Require("embeddings.position_embeddings.weight",
                                                              {config_.max_position_embeddings, h}));
-  TEXTEMBED_ASSIGN_OR_RETURN(type_embeddings_, w.Require("embeddings.token_type_embeddings.weight",
-                                                         {config_.type_vocab_size, h}));
+  if (config_.token_type_embeddings) {
+    TEXTEMBED_ASSIGN_OR_RETURN(type_embeddings_, w.Require("embeddings.token_type_embeddings.weight",
+                                                           {config_.type_vocab_size, h}));
+  }
   TEXTEMBED_RETURN_IF_ERROR(layer_norm("embeddings.LayerNorm", &embedding_norm_));
+  if (config_.relative_attention_buckets > 0) {
+    TEXTEMBED_ASSIGN_OR_RETURN(relative_attention_bias_,
+                               w.Require("encoder.relative_attention_bias.weight",
+                                         {config_.relative_attention_table_rows, config_.num_attention_heads}));
+  }
+  const AttentionTensorNames names = NamesOf(config_.attention_names);
 
   layers_.resize(config_.num_hidden_layers);
   for (int i = 0; i < config_.num_hidden_layers; ++i) {
@@ -95,9 +121,8 @@ Status BertEncoder::Load() {
     Layer& layer = layers_[i];
     const float* qkv_weights[3];
     const float* qkv_biases[3];
-    const char* names[3] = {"query", "key", "value"};
     for (int part = 0; part < 3; ++part) {
-      const std::string name = p + "attention.self." + names[part];
+      const std::string name = p + names.qkv[part];
       TEXTEMBED_ASSIGN_OR_RETURN(qkv_weights[part], w.Require(name + ".weight", {h, h}));
       TEXTEMBED_ASSIGN_OR_RETURN(qkv_biases[part], w.Require(name + ".bias", {h}));
     }
@@ -108,11 +133,11 @@ Status BertEncoder::Load() {
     for (int part = 0; part < 3; ++part) std::copy_n(qkv_biases[part], h, layer.qkv_bias.data() + part * h);
 
     const float* weight;
-    TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "attention.output.dense.weight", {h, h}));
+    TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + names.out + ".weight", {h, h}));
     layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h);
     w.Evict(weight, size_t(h) * h);
-    TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + "attention.output.dense.bias", {h}));
-    TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "attention.output.LayerNorm", &layer.attn_norm));
+    TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + names.out + ".bias", {h}));
+    TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + names.norm, &layer.attn_norm));
 
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "intermediate.dense.weight", {inter, h}));
     layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h);
@@ -127,7 +152,7 @@ Status BertEncoder::Load() {
   return Status::Ok();
 }
 
-Status BertEncoder::Validate(const PackedBatch& batch) const {
+Status TransformerEncoder::Validate(const PackedBatch& batch) const {
   const auto& offsets = batch.seq_offsets;
   if (offsets.empty()) {
     if (batch.ids.empty()) return Status::Ok();
@@ -141,10 +166,9 @@ Status BertEncoder::Validate(const PackedBatch& batch) const {
   for (size_t s = 0; s + 1 < offsets.size(); ++s) {
     const int64_t len = int64_t(offsets[s + 1]) - offsets[s];
     if (len < 0) return Status::InvalidArgument("PackedBatch: seq_offsets must not decrease");
-    if (len > config_.max_position_embeddings) {
+    if (len > config_.max_sequence_length()) {
       return Status::OutOfRange("sequence " + std::to_string(s) + " has " + std::to_string(len) +
-                                " tokens; the model takes at most " +
-                                std::to_string(config_.max_position_embeddings));
+                                " tokens; the model takes at most " + std::to_string(config_.max_sequence_length()));
     }
   }
   for (size_t i = 0; i < batch.ids.size(); ++i) {
@@ -154,7 +178,7 @@ Status BertEncoder::Validate(const PackedBatch& batch) const {
                                      std::to_string(config_.vocab_size));
     }
   }
-  if (!batch.type_ids.empty()) {
+  if (!batch.type_ids.empty() && config_.token_type_embeddings) {
     if (batch.type_ids.size() != batch.ids.size()) {
       return Status::InvalidArgument("PackedBatch: type_ids must be empty or as many as ids");
     }
@@ -168,7 +192,7 @@ Status BertEncoder::Validate(const PackedBatch& batch) const {
   return Status::Ok();
 }
 
-std::unique_ptr<Scratch> BertEncoder::AcquireScratch() const {
+std::unique_ptr<Scratch> TransformerEncoder::AcquireScratch() const {
   {
     std::lock_guard lock(scratch_mutex_);
     if (!scratch_pool_.empty()) {
@@ -180,12 +204,12 @@ std::unique_ptr<Scratch> BertEncoder::AcquireScratch() const {
   return std::make_unique<Scratch>();
 }
 
-void BertEncoder::ReleaseScratch(std::unique_ptr<Scratch> scratch) const {
+void TransformerEncoder::ReleaseScratch(std::unique_ptr<Scratch> scratch) const {
   std::lock_guard lock(scratch_mutex_);
   scratch_pool_.push_back(std::move(scratch));
 }
 
-Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden) const {
+Status TransformerEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden) const {
   if (hidden == nullptr) return Status::InvalidArgument("Encoder::Forward: `hidden` must not be null");
   TEXTEMBED_RETURN_IF_ERROR(Validate(batch));
   const size_t tokens = batch.num_tokens();
@@ -204,9 +228,22 @@ Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden
     const size_t per_thread = AttentionScratchFloats(longest, h / config_.num_attention_heads);
     scratch->attention.Reserve(size_t(threads_) * per_thread);
     scratch->positions.resize(tokens);
-    for (size_t s = 0; s < batch.num_sequences(); ++s)
-      for (int32_t t = batch.seq_offsets[s]; t < batch.seq_offsets[s + 1]; ++t)
-        scratch->positions[t] = t - batch.seq_offsets[s];
+    const int32_t pad = config_.padding_idx;
+    for (size_t s = 0; s < batch.num_sequences(); ++s) {
+      int32_t next = config_.position_ids == PositionIds::kAfterPadding ? pad + 1 : 0;
+      for (int32_t t = batch.seq_offsets[s]; t < batch.seq_offsets[s + 1]; ++t) {
+        const bool is_pad = config_.position_ids == PositionIds::kAfterPadding && batch.ids[t] == pad;
+        scratch->positions[t] = is_pad ? pad : next++;
+      }
+    }
+    if (relative_attention_bias_ != nullptr) {
+      // Shared by every layer and sequence: a sequence of length len reads the
+      // middle 2·len − 1 entries of each head's row.
+      scratch->relative_bias.resize(config_.num_attention_heads * (2 * longest - 1));
+      RelativePositionBias(relative_attention_bias_, config_.num_attention_heads, longest,
+                           config_.relative_attention_buckets, config_.relative_attention_max_distance,
+                           scratch->relative_bias.data());
+    }
     Run(batch, *scratch, hidden->data());
     ReleaseScratch(std::move(scratch));
   } catch (const std::bad_alloc&) {
@@ -220,7 +257,7 @@ Status BertEncoder::Forward(const PackedBatch& batch, std::vector<float>* hidden
 // so only attention, which reads all rows of a sequence, needs barriers around
 // it. A row's arithmetic never depends on which rows share its GEMM call
 // (checked by batching_invariance_test), so results do not depend on batching.
-void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
+void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   const size_t tokens = batch.num_tokens(), h = config_.hidden_size, inter = config_.intermediate_size;
   const size_t heads = config_.num_attention_heads, head_dim = h / heads;
   const size_t sequences = batch.num_sequences();
@@ -235,6 +272,8 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   float* context = s.context.data();
   float* projected = s.projected.data();
   float* ffn = s.ffn.data();
+  const size_t bias_width = 2 * longest - 1;
+  const float* relative_bias = relative_attention_bias_ != nullptr ? s.relative_bias.data() : nullptr;
 
   ScopedSingleThreadedLibraries single_threaded_gemm;
 #pragma omp parallel num_threads(threads_)
@@ -244,8 +283,9 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
 
     for (size_t t = r0; t < r0 + rows; ++t) {
       const int32_t type = batch.type_ids.empty() ? 0 : batch.type_ids[t];
+      const float* type_row = type_embeddings_ != nullptr ? type_embeddings_ + size_t(type) * h : nullptr;
       k.add_layer_norm(word_embeddings_ + size_t(batch.ids[t]) * h, h,
-                       position_embeddings_ + size_t(s.positions[t]) * h, type_embeddings_ + size_t(type) * h, h,
+                       position_embeddings_ + size_t(s.positions[t]) * h, type_row, h,
                        embedding_norm_.gamma, embedding_norm_.beta, eps, 1, h, x + t * h, h);
     }
 
@@ -261,6 +301,7 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
         const float* bias = layer.qkv_bias.data() + head * head_dim;
         AttentionHead args{base,     base + h, base + 2 * h, bias, bias + h, bias + 2 * h, 3 * h,
                            context + begin * h + head * head_dim, h, len, head_dim, scale};
+        if (relative_bias != nullptr) args.position_bias = relative_bias + head * bias_width + (longest - 1);
         k.attention(args, s.attention.data() + tid * per_thread_attention);
       }  // implicit barrier: every context row is complete
       GemmColumns(context + r0 * h, h, rows, layer.attn_out, 0, h, projected + r0 * h, h);
@@ -277,13 +318,13 @@ void BertEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
 
 }  // namespace
 
-Result<std::unique_ptr<Encoder>> CreateBertEncoder(const EncoderConfig& config,
-                                                   std::unique_ptr<WeightSource> weights,
-                                                   const EngineOptions& options) {
+Result<std::unique_ptr<Encoder>> CreateTransformerEncoder(const EncoderConfig& config,
+                                                          std::unique_ptr<WeightSource> weights,
+                                                          const EngineOptions& options) {
   if (options.threads < 0) return Status::InvalidArgument("EngineOptions::threads must be >= 0");
   const int threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
   const KernelSet& kernels = options.portable_kernels ? PortableKernels() : BestKernels();
-  auto encoder = std::make_unique<BertEncoder>(config, std::move(weights), kernels, threads);
+  auto encoder = std::make_unique<TransformerEncoder>(config, std::move(weights), kernels, threads);
   try {
     TEXTEMBED_RETURN_IF_ERROR(encoder->Load());
   } catch (const std::bad_alloc&) {
