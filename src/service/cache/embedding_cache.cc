@@ -53,7 +53,7 @@ class WriteQueue {
 
  private:
   std::vector<DiskStore::Write> order_;
-  std::unordered_map<CacheKey, size_t, CacheKeyHash> index_;
+  std::unordered_map<CacheKey, size_t, MemoryLru::KeyHash> index_;
 };
 
 struct LevelMetrics {

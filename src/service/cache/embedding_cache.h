@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "textembed/service.h"
 #include "textembed/status.h"
 
 namespace textembed::service {
@@ -77,6 +78,17 @@ struct EmbeddingCacheOptions {
   // tests of crash behaviour). false: Put queues the write; a background
   // writer commits in batches; Flush() waits for it.
   bool disk_synchronous = false;
+
+  // The public ServiceOptions::cache fields (warm_file/warm_model are the
+  // Service's: it warms by calling Put).
+  static EmbeddingCacheOptions From(const CacheOptions& options) {
+    EmbeddingCacheOptions out;
+    out.memory_max_entries = options.memory_max_entries;
+    out.memory_max_bytes = options.memory_max_bytes;
+    out.disk_dir = options.disk_dir;
+    out.disk_max_bytes = options.disk_max_bytes;
+    return out;
+  }
 };
 
 // Accounting charge of one memory entry besides its floats (key, list node,

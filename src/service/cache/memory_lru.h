@@ -17,12 +17,13 @@
 
 namespace textembed::service {
 
-struct CacheKeyHash {
-  size_t operator()(const CacheKey& key) const noexcept { return static_cast<size_t>(key.item.low); }
-};
-
 class MemoryLru {
  public:
+  // The item hash is already uniform: its low word is a good bucket hash.
+  struct KeyHash {
+    size_t operator()(const CacheKey& key) const noexcept { return static_cast<size_t>(key.item.low); }
+  };
+
   // `shards` 0: one shard below 4,096 entries (exact LRU order), else 16.
   MemoryLru(size_t max_entries, size_t max_bytes, size_t shards);
 
@@ -46,7 +47,7 @@ class MemoryLru {
   struct Shard {
     std::mutex mutex;
     std::list<Entry> order;  // front: most recently used
-    std::unordered_map<CacheKey, std::list<Entry>::iterator, CacheKeyHash> index;
+    std::unordered_map<CacheKey, std::list<Entry>::iterator, KeyHash> index;
     size_t bytes = 0;
   };
 

@@ -53,6 +53,9 @@ struct HubDownloadStats {
   uint64_t resumed = 0;           // Range requests that continued a partial file
 };
 
+// Not thread-safe: one resolver per thread (or a lock around it). Several
+// resolvers, in this process or others, may share a cache folder: downloads
+// of one blob are serialized by a lock file (.locks/, as huggingface_hub does).
 class HubResolver {
  public:
   explicit HubResolver(HubConfig config);
