@@ -99,6 +99,7 @@ void ApiHandler::Finish(const HttpRequest& request, std::string_view route, cons
   durations_.WithLabels({route}).Observe(seconds);
   if (outcome.texts) texts_.Increment(static_cast<double>(outcome.texts));
   if (outcome.tokens) tokens_.Increment(static_cast<double>(outcome.tokens));
+  if (!spdlog::should_log(spdlog::level::info)) return;
   LogLine line(options_.log_format, "request");
   line.Add("method", request.method)
       .Add("route", std::string(route))

@@ -194,17 +194,24 @@ class Session : public std::enable_shared_from_this<Session> {
       state_.in_flight.fetch_sub(1);
       return Write(endpoint_.handler->Reject(request, 429, "too many concurrent requests; retry later"), false);
     }
+    // GET routes (health, info, models, metrics) do no model work: answering
+    // them here saves two thread hand-offs. Everything else may wait on the
+    // batcher, so it runs on a worker and the I/O thread stays free.
+    if (request.method == "GET") return Write(Run(request), endpoint_.limit_concurrency);
     net::post(state_.workers, [self = shared_from_this(), request = std::move(request)] {
-      HttpResponse response;
-      try {
-        response = self->endpoint_.handler->Handle(request);
-      } catch (const std::exception& e) {
-        response = self->endpoint_.handler->Reject(request, 500, std::string("internal error: ") + e.what());
-      }
+      HttpResponse response = self->Run(request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Write(std::move(response), self->endpoint_.limit_concurrency);
       });
     });
+  }
+
+  HttpResponse Run(const HttpRequest& request) {
+    try {
+      return endpoint_.handler->Handle(request);
+    } catch (const std::exception& e) {
+      return endpoint_.handler->Reject(request, 500, std::string("internal error: ") + e.what());
+    }
   }
 
   void Write(HttpResponse response, bool counted) {
@@ -223,13 +230,28 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Lingering close: after our FIN, keep reading (and dropping) what the
+  // client still sends for a moment, so a client that was uploading a body
+  // we refused reads our response instead of a connection reset.
   void Close() {
     read_timer_.cancel();
     idle_ = false;
     SetBusy(false);
+    if (closing_) return;
+    closing_ = true;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if (ec) return stream_.close();
+    stream_.expires_after(std::chrono::seconds(2));
+    Discard();
+  }
+
+  void Discard() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->stream_.close();
+      self->Discard();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -244,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool idle_ = false;
   bool busy_ = false;
+  bool closing_ = false;
 };
 
 void HttpServer::State::Accept(size_t index) {

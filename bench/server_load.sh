@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# HTTP load on `textembed serve` (loopback only) next to the in-process
+# `textembed bench` on the same texts: requests/s, texts/s and p50/p99 for
+# single-text and 32-text POST /embed requests at 1 and 16 connections.
+# wrk drives the load (bounded by DURATION per case); the memory cache is off
+# so every text is embedded. The server logs each request (info), as deployed.
+#
+#   bench/server_load.sh [BUILD_DIR]        (default build/release)
+#
+# Env: MODEL (default ../shared/models/minilm-l6-random), DURATION (wrk -d,
+# default 10s), TEXTS (distinct texts, default 1024), THREADS (inference
+# threads, default all cores).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build/release}
+[[ $build = /* ]] || build=$repo/$build
+bin=$build/textembed
+data=${TEXTEMBED_TEST_DATA:-$repo/../shared}
+model=${MODEL:-$data/models/minilm-l6-random}
+duration=${DURATION:-10s}
+ntexts=${TEXTS:-1024}
+threads=${THREADS:-0}
+command -v wrk >/dev/null || { echo "server_load: wrk not found (apt install wrk)" >&2; exit 1; }
+[[ -x $bin ]] || { echo "server_load: $bin missing (make build)" >&2; exit 1; }
+work=$(mktemp -d)
+pid=""
+trap '[[ -n $pid ]] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+
+# Texts: STS-B dev sentences (short, 10-30 tokens), and request bodies of 1 and 32 texts.
+python3 - "$data/data/goldens/stsb-dev-sentences.jsonl" "$ntexts" "$work" <<'PYEOF'
+import json, sys
+source, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+texts = [json.loads(line)["text"] for line in open(source, encoding="utf-8")][:n]
+open(f"{work}/texts.txt", "w", encoding="utf-8").write("\n".join(texts) + "\n")
+with open(f"{work}/bodies1.txt", "w", encoding="utf-8") as f:
+    for t in texts: f.write(json.dumps({"inputs": t}) + "\n")
+with open(f"{work}/bodies32.txt", "w", encoding="utf-8") as f:
+    for i in range(0, len(texts) - 31, 32): f.write(json.dumps({"inputs": texts[i:i + 32]}) + "\n")
+PYEOF
+
+echo "server_load: $(uptime)"
+echo "model $model, $ntexts texts, $duration per case, inference threads ${threads} (0 = all)"
+inproc=$("$bin" bench --model "$model" --input "$work/texts.txt" --threads "$threads" --repeat 3 2>/dev/null)
+inproc_tps=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["texts_per_s"])' "$inproc")
+echo "in-process textembed bench: $inproc_tps texts/s"
+
+"$bin" serve --model "$model" --port 0 --metrics-port 0 --threads "$threads" --cache-entries 0 \
+  --env-file /dev/null 2>"$work/server.log" &
+pid=$!
+for _ in $(seq 600); do grep -q ' ready ' "$work/server.log" && break; sleep 0.1; done
+grep -q ' ready ' "$work/server.log" || { cat "$work/server.log" >&2; echo "server_load: server did not start" >&2; exit 1; }
+port=$(grep ' ready ' "$work/server.log" | grep -o ' port=[0-9]*' | cut -d= -f2)
+url=http://127.0.0.1:$port
+curl -sf "$url/info" >/dev/null || { echo "server_load: no API port found" >&2; exit 1; }
+# Warm-up: page in weights, size arenas.
+BODIES_FILE=$work/bodies32.txt wrk -t1 -c4 -d2s -s "$repo/bench/server_load.lua" "$url" >/dev/null
+
+printf '\n%-10s %5s %10s %10s %9s %9s %9s\n' "texts/req" "conns" "req/s" "texts/s" "p50 ms" "p99 ms" "vs bench"
+for per in 1 32; do
+  for conns in 1 16; do
+    wrk_threads=$((conns < 2 ? 1 : 2))
+    out=$(BODIES_FILE=$work/bodies$per.txt wrk -t$wrk_threads -c$conns -d"$duration" --timeout 30s \
+      -s "$repo/bench/server_load.lua" "$url" | tail -1)
+    python3 - "$out" "$per" "$conns" "$inproc_tps" <<'PYEOF'
+import json, sys
+r, per, conns, inproc = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+tps = r["requests_per_s"] * per
+bad = f"  ({r['errors']} errors, {r['non_2xx']} non-2xx)" if r["errors"] or r["non_2xx"] else ""
+print(f"{per:<10} {conns:5} {r['requests_per_s']:10.1f} {tps:10.1f} {r['p50_ms']:9.2f} {r['p99_ms']:9.2f} {tps / inproc:8.0%}{bad}")
+PYEOF
+  done
+done
+echo "server_load: $(uptime)"
