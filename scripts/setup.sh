@@ -15,7 +15,9 @@ build_pkgs=(build-essential cmake ninja-build pkg-config clang
   # service and server layers: disk cache, hub downloads, hashing, HTTP
   liblmdb-dev libcurl4-openssl-dev libxxhash-dev libboost-dev libcpp-httplib-dev
   # test tools: promtool checks the /metrics exposition, curl drives the server
-  prometheus curl python3-venv ccache)
+  prometheus curl python3-venv ccache
+  # clang's OpenMP runtime: the libFuzzer build (make fuzz) compiles with clang
+  libomp-dev)
 # Node runs the reference tokenizer; machines that already have a node/npm
 # (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keep theirs.
 command -v node >/dev/null && command -v npm >/dev/null || build_pkgs+=(nodejs npm)
