@@ -321,12 +321,21 @@ Result<std::chrono::microseconds> ParseDuration(std::string_view text) {
   return Bad("unknown duration unit (use us, ms, s or m)", text);
 }
 
+std::string EscapePipes(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string SettingsMarkdownTable() {
   std::string table = "| flag | environment | default | meaning |\n| --- | --- | --- | --- |\n";
   for (const Setting& setting : ServeSettings()) {
     table += "| `" + setting.flag() + "` | `" + setting.env_name() + "` | " +
              (setting.fallback.empty() ? std::string("—") : "`" + std::string(setting.fallback) + "`") + " | " +
-             std::string(setting.help) + " |\n";
+             EscapePipes(setting.help) + " |\n";
   }
   return table;
 }
