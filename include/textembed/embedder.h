@@ -47,6 +47,15 @@ struct Embeddings {
   std::span<const float> row(size_t i) const { return {values.data() + i * dimension, dimension}; }
 };
 
+// One tokenized sequence (special tokens included) for Embedder::ForwardPacked.
+struct TokenSequence {
+  std::span<const int32_t> ids;
+  std::span<const int32_t> type_ids;  // empty: all zero
+  // true: the sequence's last hidden states (tokens × hidden_size) instead of
+  // its pooled vector (TEI's /embed_all).
+  bool token_states = false;
+};
+
 struct EmbedStats {
   size_t texts = 0;
   size_t tokens = 0;   // after truncation, special tokens included
@@ -75,6 +84,13 @@ class Embedder {
   // texts[i] whatever the batching. Thread-safe.
   Result<Embeddings> Embed(std::span<const std::string_view> texts, EmbedStats* stats = nullptr) const;
   Result<Embeddings> Embed(std::span<const std::string> texts, EmbedStats* stats = nullptr) const;
+
+  // The service's building block: ONE packed forward pass over `sequences`
+  // (the caller plans the batch), whatever options().batch_tokens says.
+  // (*outputs)[i] gets sequence i's pooled (+Dense) vector WITHOUT the
+  // Normalize module (callers normalize per request), or its token states.
+  // Ids must be below the vocabulary size. Thread-safe.
+  Status ForwardPacked(std::span<const TokenSequence> sequences, std::vector<std::vector<float>>* outputs) const;
 
  private:
   struct Impl;

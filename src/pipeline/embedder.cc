@@ -35,6 +35,9 @@ struct Embedder::Impl {
   // are scratch reused across sequences.
   void FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* a, std::vector<float>* b,
                       float* out) const;
+  // Pooling → Dense, leaving the result in *a (no Normalize).
+  void PoolAndDense(const float* tokens, size_t num_tokens, std::vector<float>* a, std::vector<float>* b) const;
+  Status ForwardPacked(std::span<const TokenSequence> sequences, std::vector<std::vector<float>>* outputs) const;
 };
 
 namespace {
@@ -118,6 +121,54 @@ Result<Embeddings> Embedder::Embed(std::span<const std::string> texts, EmbedStat
   return impl_->Embed(views, stats);
 }
 
+Status Embedder::ForwardPacked(std::span<const TokenSequence> sequences,
+                               std::vector<std::vector<float>>* outputs) const {
+  return impl_->ForwardPacked(sequences, outputs);
+}
+
+Status Embedder::Impl::ForwardPacked(std::span<const TokenSequence> sequences,
+                                     std::vector<std::vector<float>>* outputs) const {
+  outputs->resize(sequences.size());
+  if (sequences.empty()) return Status::Ok();
+  const auto vocab = static_cast<int32_t>(encoder->config().vocab_size);
+  std::vector<int32_t> ids, type_ids, seq_offsets{0};
+  for (size_t s = 0; s < sequences.size(); ++s) {
+    const TokenSequence& sequence = sequences[s];
+    if (sequence.ids.empty()) return Status::InvalidArgument("sequence " + std::to_string(s) + " has no tokens");
+    if (sequence.ids.size() > info.max_length)
+      return Status::OutOfRange("sequence " + std::to_string(s) + " has " + std::to_string(sequence.ids.size()) +
+                                " tokens; the model takes at most " + std::to_string(info.max_length));
+    if (!sequence.type_ids.empty() && sequence.type_ids.size() != sequence.ids.size())
+      return Status::InvalidArgument("sequence " + std::to_string(s) + ": type_ids and ids differ in length");
+    for (int32_t id : sequence.ids)
+      if (id < 0 || id >= vocab)
+        return Status::OutOfRange("token id " + std::to_string(id) + " is outside the vocabulary (size " +
+                                  std::to_string(vocab) + ")");
+    ids.insert(ids.end(), sequence.ids.begin(), sequence.ids.end());
+    if (sequence.type_ids.empty()) {
+      type_ids.insert(type_ids.end(), sequence.ids.size(), 0);
+    } else {
+      type_ids.insert(type_ids.end(), sequence.type_ids.begin(), sequence.type_ids.end());
+    }
+    seq_offsets.push_back(static_cast<int32_t>(ids.size()));
+  }
+  std::vector<float> hidden, scratch_a, scratch_b;
+  TEXTEMBED_RETURN_IF_ERROR(encoder->Forward(engine::PackedBatch{ids, type_ids, seq_offsets}, &hidden));
+  for (size_t s = 0; s < sequences.size(); ++s) {
+    const size_t begin = static_cast<size_t>(seq_offsets[s]);
+    const size_t count = static_cast<size_t>(seq_offsets[s + 1]) - begin;
+    const float* states = hidden.data() + begin * info.hidden_size;
+    std::vector<float>& out = (*outputs)[s];
+    if (sequences[s].token_states) {
+      out.assign(states, states + count * info.hidden_size);
+    } else {
+      PoolAndDense(states, count, &scratch_a, &scratch_b);
+      out.assign(scratch_a.begin(), scratch_a.end());
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<Encoding>> Embedder::Impl::Tokenize(std::span<const std::string_view> texts) const {
   std::vector<Encoding> encodings(texts.size());
   std::vector<Status> errors(texts.size());
@@ -138,14 +189,19 @@ Result<std::vector<Encoding>> Embedder::Impl::Tokenize(std::span<const std::stri
   return encodings;
 }
 
-void Embedder::Impl::FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* a,
-                                    std::vector<float>* b, float* out) const {
+void Embedder::Impl::PoolAndDense(const float* tokens, size_t num_tokens, std::vector<float>* a,
+                                  std::vector<float>* b) const {
   a->resize(info.hidden_size * folder.pooling.size());
   pipeline::Pool(tokens, num_tokens, info.hidden_size, folder.pooling, a->data());
   for (const pipeline::DenseLayer& layer : dense) {
     layer.Apply(*a, b);
     a->swap(*b);
   }
+}
+
+void Embedder::Impl::FinishSequence(const float* tokens, size_t num_tokens, std::vector<float>* a,
+                                    std::vector<float>* b, float* out) const {
+  PoolAndDense(tokens, num_tokens, a, b);
   if (folder.normalize) pipeline::L2Normalize(*a);
   std::copy(a->begin(), a->end(), out);
 }
