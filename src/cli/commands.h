@@ -19,12 +19,14 @@ void AddTokenizeCommand(CLI::App& app);
 void AddDecodeCommand(CLI::App& app);
 void AddEmbedCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
+void AddServeCommand(CLI::App& app);
 
 inline void AddCommands(CLI::App& app) {
   AddTokenizeCommand(app);
   AddDecodeCommand(app);
   AddEmbedCommand(app);
   AddBenchCommand(app);
+  AddServeCommand(app);
 }
 
 }  // namespace textembed::cli
