@@ -37,6 +37,9 @@ struct ModelInfo {
   std::string pooling;       // mean, cls, max, lasttoken, weightedmean, mean_sqrt_len
   bool normalize = false;
   size_t num_dense = 0;
+  // Where pooling/Dense/Normalize came from, one line for --verbose/info:
+  // "modules.json: ..." or "no modules.json: sentence-transformers defaults (...)".
+  std::string modules;
 };
 
 // n × dimension, row-major.

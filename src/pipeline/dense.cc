@@ -2,20 +2,24 @@
 
 #include <cmath>
 
+#include "engine/pytorch_bin.h"
 #include "engine/safetensors.h"
 
 namespace textembed::pipeline {
 
 Result<DenseLayer> DenseLayer::Load(const DenseModule& module) {
-  const std::filesystem::path path = module.dir / "model.safetensors";
+  // As sentence-transformers' Dense.load: model.safetensors, else the pickle.
+  const std::filesystem::path safetensors = module.dir / "model.safetensors";
+  const std::filesystem::path pytorch_bin = module.dir / "pytorch_model.bin";
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    if (std::filesystem::exists(module.dir / "pytorch_model.bin", ec))
-      return Status::Unimplemented((module.dir / "pytorch_model.bin").string() +
-                                   ": PyTorch pickles are not read; save the Dense module as model.safetensors");
-    return Status::NotFound(path.string() + ": Dense module has no weights file");
+  std::unique_ptr<engine::WeightSource> weights;
+  if (std::filesystem::exists(safetensors, ec)) {
+    TEXTEMBED_ASSIGN_OR_RETURN(weights, engine::SafetensorsWeights::Open(safetensors));
+  } else if (std::filesystem::exists(pytorch_bin, ec)) {
+    TEXTEMBED_ASSIGN_OR_RETURN(weights, engine::PytorchBinWeights::Open(pytorch_bin));
+  } else {
+    return Status::NotFound(module.dir.string() + ": Dense module has no model.safetensors or pytorch_model.bin");
   }
-  TEXTEMBED_ASSIGN_OR_RETURN(auto weights, engine::SafetensorsWeights::Open(path));
   DenseLayer layer;
   layer.in_ = module.in_features;
   layer.out_ = module.out_features;

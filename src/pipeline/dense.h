@@ -12,9 +12,9 @@ namespace textembed::pipeline {
 
 class DenseLayer {
  public:
-  // Reads <module.dir>/model.safetensors ("linear.weight" [out, in],
-  // "linear.bias" [out]). pytorch_model.bin (a pickle) is not read: the error
-  // says to convert it.
+  // Reads <module.dir>/model.safetensors, else pytorch_model.bin (through
+  // the restricted unpickler of engine/pytorch_bin.h): "linear.weight"
+  // [out, in], "linear.bias" [out].
   static Result<DenseLayer> Load(const DenseModule& module);
 
   void Apply(std::span<const float> in, std::vector<float>* out) const;

@@ -47,12 +47,7 @@ constexpr size_t kBatchTokensPerThread = 512;
 // Positions a text may use: BERT uses 0..max_position_embeddings-1; RoBERTa-
 // style models start counting after the padding index.
 size_t PositionLimit(const engine::EncoderConfig& config) {
-  const std::string& type = config.model_type;
-  const bool offset_positions = type == "roberta" || type == "xlm-roberta" || type == "camembert";
-  const size_t offset = offset_positions ? static_cast<size_t>(config.pad_token_id) + 1 : 0;
-  return config.max_position_embeddings > static_cast<int>(offset)
-             ? static_cast<size_t>(config.max_position_embeddings) - offset
-             : 0;
+  return static_cast<size_t>(std::max(0, config.max_sequence_length()));
 }
 
 }  // namespace
@@ -88,6 +83,7 @@ Result<Embedder> Embedder::Open(const std::filesystem::path& model_dir, const Em
   info.dimension = dimension;
   info.num_dense = folder.dense.size();
   info.normalize = folder.normalize;
+  info.modules = folder.Describe();
   for (size_t i = 0; i < folder.pooling.size(); ++i)
     info.pooling += (i ? "+" : "") + std::string(pipeline::PoolingModeName(folder.pooling[i]));
 

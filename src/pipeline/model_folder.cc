@@ -90,6 +90,7 @@ Result<ModelFolder> ModelFolder::Read(const fs::path& root) {
 
   const fs::path modules_path = root / "modules.json";
   if (fs::exists(modules_path, ec)) {
+    folder.has_modules_json = true;
     TEXTEMBED_ASSIGN_OR_RETURN(nlohmann::json modules, ReadJson(modules_path));
     if (!modules.is_array()) return Status::Corruption(modules_path.string() + ": expected a JSON array");
     for (const auto& module : modules) {
@@ -121,6 +122,17 @@ Result<ModelFolder> ModelFolder::Read(const fs::path& root) {
       folder.max_seq_length = it->get<size_t>();
   }
   return folder;
+}
+
+std::string ModelFolder::Describe() const {
+  std::string pooling_names;
+  for (size_t i = 0; i < pooling.size(); ++i) pooling_names += (i ? "+" : "") + std::string(PoolingModeName(pooling[i]));
+  if (!has_modules_json)
+    return "no modules.json: sentence-transformers defaults (" + pooling_names + " pooling, no Normalize)";
+  std::string text = "modules.json: " + pooling_names + " pooling";
+  if (!dense.empty()) text += ", " + std::to_string(dense.size()) + " Dense";
+  text += normalize ? ", Normalize" : ", no Normalize";
+  return text;
 }
 
 }  // namespace textembed::pipeline

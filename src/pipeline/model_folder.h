@@ -35,8 +35,16 @@ struct ModelFolder {
   std::vector<DenseModule> dense;
   bool normalize = false;
   std::optional<size_t> max_seq_length;
+  // False for a plain Hugging Face folder: the modules above are then
+  // sentence-transformers' defaults for it (mean pooling, no Normalize).
+  bool has_modules_json = false;
 
   static Result<ModelFolder> Read(const std::filesystem::path& root);
+
+  // One line for logs and `--verbose`: where the module list came from and
+  // what it is, e.g. "modules.json: pooling mean, 1 Dense, Normalize" or
+  // "no modules.json: sentence-transformers defaults (mean pooling, no Normalize)".
+  std::string Describe() const;
 };
 
 }  // namespace textembed::pipeline

@@ -27,6 +27,8 @@ TEST(ModelFolder, PlainFolderGetsSentenceTransformersDefaults) {
   EXPECT_EQ(folder->pooling, (std::vector<PoolingMode>{PoolingMode::kMean}));
   EXPECT_FALSE(folder->normalize);
   EXPECT_FALSE(folder->max_seq_length.has_value());
+  EXPECT_FALSE(folder->has_modules_json);
+  EXPECT_EQ(folder->Describe(), "no modules.json: sentence-transformers defaults (mean pooling, no Normalize)");
 }
 
 TEST(ModelFolder, PoolingModesDenseAndNormalize) {
@@ -48,6 +50,8 @@ TEST(ModelFolder, PoolingModesDenseAndNormalize) {
   EXPECT_FALSE(folder->dense[0].bias);
   EXPECT_EQ(folder->dense[0].activation, Activation::kTanh);
   EXPECT_TRUE(folder->normalize);
+  EXPECT_TRUE(folder->has_modules_json);
+  EXPECT_EQ(folder->Describe(), "modules.json: cls+mean pooling, 1 Dense, Normalize");
 }
 
 TEST(ModelFolder, ErrorsNameTheFile) {
