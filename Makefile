@@ -65,6 +65,7 @@ models:
 bench: build
 	@scripts/setup.sh --bench
 	@bench/run_all.sh $(BUILD)
+	@bench/trained_compare.sh $(BUILD)
 
 clean:
 	rm -rf build
