@@ -113,7 +113,7 @@ Status HubHttpError(const HttpResponse& response, const std::string& repo_id, co
                     const std::string& filename, const std::string& endpoint) {
   const std::string code = response.Header("x-error-code");
   const std::string where = repo_id + "@" + revision + " at " + endpoint;
-  if (code == "RepoNotFound" || ((response.status == 401 || response.status == 404) && code.empty() && filename.empty())) {
+  if (code == "RepoNotFound") {
     return Status::NotFound("hub repo '" + repo_id + "' not found at " + endpoint +
                             " (private or gated repos need HF_TOKEN)");
   }
@@ -205,9 +205,12 @@ Result<std::string> HubResolver::ResolveCommit(const std::string& repo_id, const
   const std::string url = config_.endpoint + "/" + repo_id + "/resolve/" + UrlEncodePath(revision, false) + "/config.json";
   TEXTEMBED_ASSIGN_OR_RETURN(HttpResponse response, http.Head(url));
   if (response.status >= 400) {
-    HttpResponse repo_level = response;
-    if (repo_level.Header("x-error-code").empty()) repo_level.headers["x-error-code"] = "RepoNotFound";
-    return HubHttpError(repo_level, repo_id, revision, "", config_.endpoint);
+    HttpResponse answer = response;
+    // Without an error code, a 401/404 on the first file means the repo (as the hub answers anonymously).
+    if (answer.Header("x-error-code").empty() && (answer.status == 401 || answer.status == 404)) {
+      answer.headers["x-error-code"] = "RepoNotFound";
+    }
+    return HubHttpError(answer, repo_id, revision, "config.json", config_.endpoint);
   }
   std::string commit = response.Header("x-repo-commit");
   if (commit.empty() && IsCommitHash(revision)) commit = revision;
