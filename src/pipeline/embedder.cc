@@ -84,8 +84,12 @@ Result<Embedder> Embedder::Open(const std::filesystem::path& model_dir, const Em
   info.num_dense = folder.dense.size();
   info.normalize = folder.normalize;
   info.modules = folder.Describe();
-  for (size_t i = 0; i < folder.pooling.size(); ++i)
-    info.pooling += (i ? "+" : "") + std::string(pipeline::PoolingModeName(folder.pooling[i]));
+  // Piece by piece: GCC 12 reports a false -Wrestrict (a memcpy of 2^63 bytes)
+  // for `"literal" + std::string&&`, which prepends in place.
+  for (size_t i = 0; i < folder.pooling.size(); ++i) {
+    if (i > 0) info.pooling += '+';
+    info.pooling += pipeline::PoolingModeName(folder.pooling[i]);
+  }
 
   const size_t limit = PositionLimit(config);
   size_t max_length = options.max_length.value_or(

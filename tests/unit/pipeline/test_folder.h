@@ -52,9 +52,14 @@ class TempModelFolder {
     size_t offset = 0;
     for (size_t i = 0; i < tensors.size(); ++i) {
       const size_t bytes = tensors[i].values.size() * sizeof(float);
-      header += (i ? ",\"" : "\"") + tensors[i].name + "\":{\"dtype\":\"F32\",\"shape\":[";
-      for (size_t d = 0; d < tensors[i].shape.size(); ++d)
-        header += (d ? "," : "") + std::to_string(tensors[i].shape[d]);
+      // Piece by piece: GCC 12 reports a false -Wrestrict (a memcpy of 2^63
+      // bytes) for `"literal" + std::string&&`, which prepends in place.
+      header += i ? ",\"" : "\"";
+      header += tensors[i].name + "\":{\"dtype\":\"F32\",\"shape\":[";
+      for (size_t d = 0; d < tensors[i].shape.size(); ++d) {
+        if (d > 0) header += ',';
+        header += std::to_string(tensors[i].shape[d]);
+      }
       header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
       offset += bytes;
     }
