@@ -7,7 +7,7 @@
 #
 #   bench/server_load.sh [BUILD_DIR]        (default build/release)
 #
-# Env: MODEL (default ../shared/models/minilm-l6-random), DURATION (wrk -d,
+# Env: MODEL (default models/all-MiniLM-L6-v2, else ../shared/models/minilm-l6-random), DURATION (wrk -d,
 # default 10s), TEXTS (distinct texts, default 1024), THREADS (inference
 # threads, default all cores).
 set -euo pipefail
@@ -16,7 +16,11 @@ build=${1:-build/release}
 [[ $build = /* ]] || build=$repo/$build
 bin=$build/textembed
 data=${TEXTEMBED_TEST_DATA:-$repo/../shared}
-model=${MODEL:-$data/models/minilm-l6-random}
+# The trained all-MiniLM-L6-v2 when scripts/trained_models.sh fetched it; the
+# random-weight copy of the same architecture (same speed) otherwise.
+default_model=$repo/models/all-MiniLM-L6-v2
+[[ -f $default_model/config.json ]] || default_model=$data/models/minilm-l6-random
+model=${MODEL:-$default_model}
 duration=${DURATION:-10s}
 ntexts=${TEXTS:-1024}
 threads=${THREADS:-0}

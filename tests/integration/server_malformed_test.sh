@@ -118,7 +118,7 @@ alive
 "$PY" - "$BASE" <<'PYEOF' && pass "burst over the concurrency limit: 429 + Retry-After, others 200" || fail "burst"
 import concurrent.futures, json, sys, urllib.error, urllib.request
 base = sys.argv[1]
-body = json.dumps({"inputs": [f"burst text {i} " + "word " * 200 for i in range(32)]}).encode()
+body = json.dumps({"inputs": [f"burst text {i} " + "word " * 200 for i in range(64)]}).encode()
 def post(_):
     request = urllib.request.Request(base + "/embed", body, {"Content-Type": "application/json"})
     try:
