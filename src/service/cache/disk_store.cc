@@ -105,7 +105,7 @@ MDB_val Val(const void* data, size_t size) { return MDB_val{size, const_cast<voi
 
 Status LmdbError(int rc, const std::string& what) {
   std::string message = "disk cache: " + what + ": " + mdb_strerror(rc);
-  if (rc == ENOSPC || rc == EDQUOT) {
+  if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG) {
     return Status::ResourceExhausted(message + " (the disk is full; entries stored before are intact)");
   }
   if (rc == MDB_MAP_FULL) return Status::ResourceExhausted(message);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <lmdb.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,6 +186,52 @@ TEST(CacheDiskTest, ADamagedRecordIsAMiss) {
   ASSERT_TRUE(cache->Flush().ok());
   ASSERT_EQ(cache->Get(TestKey(1), &out), CacheLevel::kDisk);
   EXPECT_EQ(out, TestVector(1));
+}
+
+// A full disk (here: the file-size limit, which fails writes the same way)
+// is a clear error, and nothing committed before it is lost.
+TEST(CacheDiskTest, AFullDiskIsAClearErrorAndLosesNothingStored) {
+  TempDir dir("cache-disk-full");
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(report[0]);
+    EmbeddingCacheOptions options = DiskOnly(dir.path());
+    options.disk_synchronous = true;  // each Put is committed (or failed) before it returns
+    auto cache = EmbeddingCache::Open(options);
+    if (!cache.ok()) ::_exit(3);
+    ::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
+    const rlimit limit{256 << 10, 256 << 10};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(4);
+    int stored = -1;
+    for (int i = 0; i < 2000 && stored < 0; ++i) {
+      (*cache)->Put(TestKey(i), TestVector(i));
+      if ((*cache)->Stats().disk_write_errors > 0) stored = i;  // 0..i-1 committed
+    }
+    const Status flushed = (*cache)->Flush();
+    const bool clear = flushed.code() == Status::Code::kResourceExhausted &&
+                       flushed.message().find("intact") != std::string::npos;
+    (void)!::write(report[1], &stored, sizeof(stored));
+    ::_exit(stored > 0 && clear ? 0 : 5);
+  }
+  ::close(report[1]);
+  int stored = -1;
+  ASSERT_EQ(::read(report[0], &stored, sizeof(stored)), static_cast<ssize_t>(sizeof(stored)));
+  ::close(report[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "stored " << stored << " before the first error";
+
+  auto cache = OpenOrDie(DiskOnly(dir.path()));
+  std::vector<float> out;
+  for (int i = 0; i < stored; ++i) {
+    ASSERT_EQ(cache->Get(TestKey(i), &out), CacheLevel::kDisk) << i;
+    EXPECT_EQ(out, TestVector(i));
+  }
+  EXPECT_EQ(cache->Stats().disk.entries, static_cast<uint64_t>(stored));
 }
 
 // kill -9 while a child process writes: the store must open afterwards, and
