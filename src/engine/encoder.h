@@ -78,6 +78,11 @@ struct EngineOptions {
   int threads = 0;  // 0: all cores
   // Use the plain C++ kernels even where AVX-512 ones exist (tests, debugging).
   bool portable_kernels = false;
+  // Number type of the linear layers' weights, converted once at load:
+  // "f32", "bf16" or "int8" (LayerNorm, softmax, GELU, attention and pooling
+  // stay f32); see engine/quant_policy.h for per-layer overrides and
+  // docs/quantization.md for what each costs and gains.
+  std::string dtype = "f32";
 };
 
 class Encoder {

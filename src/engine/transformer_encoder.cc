@@ -10,6 +10,7 @@
 #include "engine/aligned_buffer.h"
 #include "engine/gemm.h"
 #include "engine/kernels.h"
+#include "engine/quant_policy.h"
 #include "engine/relative_position.h"
 
 namespace textembed::engine {
@@ -63,8 +64,9 @@ AttentionTensorNames NamesOf(AttentionNames names) {
 class TransformerEncoder final : public Encoder {
  public:
   TransformerEncoder(const EncoderConfig& config, std::unique_ptr<WeightSource> weights, const KernelSet& kernels,
-              int threads)
-      : config_(config), weights_(std::move(weights)), kernels_(kernels), threads_(threads) {}
+              int threads, const LinearTypes& linear_types, bool portable_kernels)
+      : config_(config), weights_(std::move(weights)), kernels_(kernels), threads_(threads),
+        linear_types_(linear_types), portable_kernels_(portable_kernels) {}
 
   Status Load();
   const EncoderConfig& config() const override { return config_; }
@@ -81,6 +83,8 @@ class TransformerEncoder final : public Encoder {
   std::unique_ptr<WeightSource> weights_;
   const KernelSet& kernels_;
   int threads_;
+  LinearTypes linear_types_;  // weight type of each linear layer (engine/quant_policy.h)
+  bool portable_kernels_;
   const float* word_embeddings_ = nullptr;
   const float* position_embeddings_ = nullptr;
   const float* type_embeddings_ = nullptr;  // null: no token types
@@ -127,24 +131,28 @@ Status TransformerEncoder::Load() {
       TEXTEMBED_ASSIGN_OR_RETURN(qkv_biases[part], w.Require(name + ".bias", {h}));
     }
     layer.qkv = PackedWeight::FromTorchLayout({qkv_weights[0], qkv_weights[1], qkv_weights[2]},
-                                              {size_t(h), size_t(h), size_t(h)}, h);
+                                              {size_t(h), size_t(h), size_t(h)}, h, linear_types_.qkv,
+                                              portable_kernels_);
     for (const float* part : qkv_weights) w.Evict(part, size_t(h) * h);
     layer.qkv_bias.Reserve(3 * h);
     for (int part = 0; part < 3; ++part) std::copy_n(qkv_biases[part], h, layer.qkv_bias.data() + part * h);
 
     const float* weight;
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + names.out + ".weight", {h, h}));
-    layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h);
+    layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h, linear_types_.attention_out,
+                                                   portable_kernels_);
     w.Evict(weight, size_t(h) * h);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + names.out + ".bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + names.norm, &layer.attn_norm));
 
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "intermediate.dense.weight", {inter, h}));
-    layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h);
-    layer.ffn_in.UseTorchLayoutFrom(weight, kTorchLayoutFfnInMinRows);  // `weights_` keeps it alive
+    layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h, linear_types_.ffn_in, portable_kernels_);
+    // f32: `weights_` keeps it alive for the [N × K] path; other types copied it.
+    if (!layer.ffn_in.UseTorchLayoutFrom(weight, kTorchLayoutFfnInMinRows)) w.Evict(weight, size_t(inter) * h);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_in_bias, w.Require(p + "intermediate.dense.bias", {inter}));
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "output.dense.weight", {h, inter}));
-    layer.ffn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, inter);
+    layer.ffn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, inter, linear_types_.ffn_out,
+                                                  portable_kernels_);
     w.Evict(weight, size_t(h) * inter);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_out_bias, w.Require(p + "output.dense.bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "output.LayerNorm", &layer.ffn_norm));
@@ -324,7 +332,9 @@ Result<std::unique_ptr<Encoder>> CreateTransformerEncoder(const EncoderConfig& c
   if (options.threads < 0) return Status::InvalidArgument("EngineOptions::threads must be >= 0");
   const int threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
   const KernelSet& kernels = options.portable_kernels ? PortableKernels() : BestKernels();
-  auto encoder = std::make_unique<TransformerEncoder>(config, std::move(weights), kernels, threads);
+  TEXTEMBED_ASSIGN_OR_RETURN(const LinearTypes linear_types, ParseLinearTypes(options.dtype));
+  auto encoder = std::make_unique<TransformerEncoder>(config, std::move(weights), kernels, threads, linear_types,
+                                                      options.portable_kernels);
   try {
     TEXTEMBED_RETURN_IF_ERROR(encoder->Load());
   } catch (const std::bad_alloc&) {

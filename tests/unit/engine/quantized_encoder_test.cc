@@ -1,0 +1,224 @@
+// The bf16 and int8 encoders against the same engine in f32 on the random test
+// models: every STS-B dev sentence plus textembed's own texts (adversarial,
+// multilingual, long), min cosine of the pooled embeddings (int8 ≥ 0.999,
+// bf16 ≥ 0.9999) and the STS-B dev Spearman within 0.002 of f32's; and results
+// independent of batching and thread count, as for f32.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "engine/encoder.h"
+#include "golden_data.h"
+
+namespace textembed::engine {
+namespace {
+
+using testing::Packed;
+
+std::vector<std::vector<int32_t>> ReadIds(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<int32_t>> ids;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) ids.push_back(nlohmann::json::parse(line)["ids"].get<std::vector<int32_t>>());
+  return ids;
+}
+
+// STS-B dev sentences (in the goldens' order) followed by the own texts.
+struct Corpus {
+  std::vector<std::vector<int32_t>> ids;
+  size_t stsb = 0;
+};
+
+const Corpus& TestCorpus() {
+  static const Corpus corpus = [] {
+    Corpus c;
+    c.ids = ReadIds(testing::GoldensDir() / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
+    c.ids.resize(testing::SentenceLimit(c.ids.size()));
+    c.stsb = c.ids.size();
+    auto own = ReadIds(std::filesystem::path(TEXTEMBED_SOURCE_DIR) / "tests/data/goldens/own_texts.ids.jsonl");
+    own.resize(std::min(own.size(), testing::SentenceLimit(own.size())));
+    c.ids.insert(c.ids.end(), own.begin(), own.end());
+    return c;
+  }();
+  return corpus;
+}
+
+// Pooled, L2-normalized embeddings of every text, 64 texts per Forward.
+std::vector<std::vector<float>> EmbedAll(const Encoder& encoder, const std::vector<std::vector<int32_t>>& texts) {
+  std::vector<std::vector<float>> out;
+  std::vector<float> hidden;
+  for (size_t begin = 0; begin < texts.size(); begin += 64) {
+    Packed packed;
+    for (size_t i = begin; i < std::min(texts.size(), begin + 64); ++i) packed.Add(texts[i]);
+    const Status status = encoder.Forward(packed.batch(), &hidden);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    for (auto& row : testing::MeanPoolNormalize(hidden, packed, encoder.config().hidden_size))
+      out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<double> Ranks(const std::vector<double>& x) {
+  std::vector<size_t> order(x.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
+  std::vector<double> ranks(x.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]]) ++j;
+    for (size_t k = i; k <= j; ++k) ranks[order[k]] = (i + j) / 2.0;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  const auto rx = Ranks(x), ry = Ranks(y);
+  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / rx.size();
+  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / ry.size();
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < rx.size(); ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+// Spearman of cosine similarity vs the gold scores over the STS-B dev pairs
+// whose sentences are among the first `rows` golden sentences.
+double StsbSpearman(const std::vector<std::vector<float>>& embeddings, size_t rows) {
+  std::map<std::string, size_t> row_of;
+  {
+    std::ifstream in(testing::GoldensDir() / "stsb-dev-sentences.jsonl");
+    size_t i = 0;
+    for (std::string line; std::getline(in, line) && i < rows;)
+      if (!line.empty()) row_of[nlohmann::json::parse(line)["text"].get<std::string>()] = i++;
+  }
+  std::ifstream tsv(textembed::testing::SharedDir() / "data/stsb/stsb-dev.tsv");
+  std::vector<double> gold, cosine;
+  for (std::string line; std::getline(tsv, line);) {
+    std::istringstream fields(line);
+    std::string score, a, b;
+    std::getline(fields, score, '\t');
+    std::getline(fields, a, '\t');
+    std::getline(fields, b, '\t');
+    if (!row_of.count(a) || !row_of.count(b)) continue;
+    gold.push_back(std::stod(score));
+    const auto& x = embeddings[row_of[a]];
+    cosine.push_back(testing::Cosine(x.data(), embeddings[row_of[b]].data(), x.size()));
+  }
+  return gold.size() < 10 ? 0.0 : Spearman(gold, cosine);
+}
+
+std::unique_ptr<Encoder> Load(const std::string& model, const std::string& dtype, int threads) {
+  EngineOptions options;
+  options.threads = threads;
+  options.dtype = dtype;
+  auto encoder = LoadEncoder(testing::ModelDir(model), options);
+  EXPECT_TRUE(encoder.ok()) << encoder.status().ToString();
+  return encoder.ok() ? std::move(*encoder) : nullptr;
+}
+
+struct Fidelity {
+  double min_cosine = 1, spearman = 0;
+};
+
+Fidelity Compare(const std::string& model, const std::string& dtype,
+                 const std::vector<std::vector<float>>& f32) {
+  const Corpus& corpus = TestCorpus();
+  auto encoder = Load(model, dtype, 2);
+  if (!encoder) return {};
+  const auto got = EmbedAll(*encoder, corpus.ids);
+  Fidelity f;
+  size_t worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double c = testing::Cosine(got[i].data(), f32[i].data(), got[i].size());
+    if (c < f.min_cosine) f.min_cosine = c, worst = i;
+  }
+  f.spearman = StsbSpearman(got, corpus.stsb);
+  std::printf("[ quantized ] %s %s: min cosine to f32 %.7f (text %zu of %zu), STS-B Spearman %.5f\n", model.c_str(),
+              dtype.c_str(), f.min_cosine, worst, got.size(), f.spearman);
+  return f;
+}
+
+class QuantizedEncoderTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QuantizedEncoderTest, CloseToF32OnStsbAndOwnTexts) {
+  const std::string model = GetParam();
+  auto f32_encoder = Load(model, "f32", 2);
+  ASSERT_NE(f32_encoder, nullptr);
+  const auto f32 = EmbedAll(*f32_encoder, TestCorpus().ids);
+  const double f32_spearman = StsbSpearman(f32, TestCorpus().stsb);
+  std::printf("[ quantized ] %s f32: STS-B Spearman %.5f\n", model.c_str(), f32_spearman);
+
+  const Fidelity int8 = Compare(model, "int8", f32);
+  EXPECT_GE(int8.min_cosine, 0.999);
+  EXPECT_NEAR(int8.spearman, f32_spearman, 0.002);
+  const Fidelity bf16 = Compare(model, "bf16", f32);
+  EXPECT_GE(bf16.min_cosine, 0.9999);
+  EXPECT_NEAR(bf16.spearman, f32_spearman, 0.002);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, QuantizedEncoderTest, ::testing::Values("minilm-l6-random", "bert-tiny-random"));
+
+// Each sentence alone, and inside 2 shuffled mixed batches, with 1 and 2
+// threads: bitwise the same hidden states (activations are quantized per row).
+void ExpectBatchingInvariant(const std::string& model, const std::string& dtype) {
+  const auto& all = TestCorpus().ids;
+  std::vector<std::vector<int32_t>> sentences(all.begin(), all.begin() + std::min<size_t>(20, all.size()));
+  auto longest = all;
+  std::sort(longest.begin(), longest.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
+  sentences.insert(sentences.end(), longest.begin(), longest.begin() + 3);
+
+  auto one_thread = Load(model, dtype, 1);
+  ASSERT_NE(one_thread, nullptr);
+  const size_t width = one_thread->config().hidden_size;
+  std::vector<std::vector<float>> alone;
+  std::vector<float> hidden;
+  for (const auto& s : sentences) {
+    Packed p;
+    p.Add(s);
+    ASSERT_TRUE(one_thread->Forward(p.batch(), &hidden).ok());
+    alone.push_back(hidden);
+  }
+  auto two_threads = Load(model, dtype, 2);
+  ASSERT_NE(two_threads, nullptr);
+  std::mt19937 rng(11);
+  for (const Encoder* encoder : {one_thread.get(), two_threads.get()}) {
+    for (int round = 0; round < 2; ++round) {
+      std::vector<size_t> order(sentences.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      Packed mixed;
+      for (size_t i : order) mixed.Add(sentences[i]);
+      ASSERT_TRUE(encoder->Forward(mixed.batch(), &hidden).ok());
+      for (size_t k = 0; k < order.size(); ++k) {
+        const float* got = hidden.data() + size_t(mixed.offsets[k]) * width;
+        EXPECT_TRUE(std::equal(alone[order[k]].begin(), alone[order[k]].end(), got))
+            << model << " " << dtype << " sentence " << order[k] << " round " << round;
+      }
+    }
+  }
+}
+
+TEST(QuantizedBatchingTest, Int8MiniLm) { ExpectBatchingInvariant("minilm-l6-random", "int8"); }
+TEST(QuantizedBatchingTest, Bf16MiniLm) { ExpectBatchingInvariant("minilm-l6-random", "bf16"); }
+TEST(QuantizedBatchingTest, Int8BertTiny) { ExpectBatchingInvariant("bert-tiny-random", "int8"); }
+
+TEST(QuantizedEncoderOptionsTest, BadDtypeIsAClearError) {
+  EngineOptions options;
+  options.dtype = "int4";
+  auto encoder = LoadEncoder(testing::ModelDir("bert-tiny-random"), options);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(encoder.status().ToString().find("int4"), std::string::npos) << encoder.status().ToString();
+}
+
+}  // namespace
+}  // namespace textembed::engine
