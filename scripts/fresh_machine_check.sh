@@ -17,6 +17,9 @@
 # cached debootstrap root; each run works on an overlay (or a copy) of it in
 # runs/<stamp>/, removed after a passing run unless --keep.
 set -euo pipefail
+# The whole script is one block, parsed before it runs: editing this file
+# while a (long) check runs cannot change what that check does.
+{
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 FRESH_DIR=${FRESH_DIR:-/var/tmp/textembed-fresh}
@@ -226,3 +229,4 @@ echo "fresh-check summary (commit ${commit:0:10}, Debian $SUITE from $MIRROR):"
 printf '  %s\n' "${results[@]}"
 printf '%s commit %s\n%s\n' "$stamp" "${commit:0:10}" "$(printf '  %s\n' "${results[@]}")" >>"$FRESH_DIR/results.txt"
 exit $overall
+}
