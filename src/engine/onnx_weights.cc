@@ -6,6 +6,7 @@
 #include "core/mapped_file.h"
 #include "engine/onnx_model.h"
 #include "engine/onnx_tensor.h"
+#include "engine/weight_source.h"
 
 namespace textembed::engine {
 
@@ -27,10 +28,7 @@ bool IsParameterName(std::string_view name) {
   return starts_with_letter && name.find('.') != std::string_view::npos;
 }
 
-std::string HuggingFaceName(std::string_view name) {
-  if (name.starts_with("bert.")) name.remove_prefix(5);
-  return std::string(name);
-}
+std::string HuggingFaceName(std::string_view name) { return CanonicalTensorName(name); }
 
 // One output tensor: which record it comes from and whether it is stored [in, out].
 struct PlannedTensor {

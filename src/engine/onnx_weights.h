@@ -24,8 +24,8 @@ struct OwnedTensor {
 // Exporters fold nn.Linear weights into anonymous, transposed initializers
 // ("onnx::MatMul_292", [in, out]); those are named after the bias their
 // MatMul's output is added to (or a Gemm's C input) and transposed back.
-// Weights the export names directly keep their name (a leading "bert." is
-// dropped, as in safetensors loading). FLOAT16/BFLOAT16/DOUBLE are converted;
+// Weights the export names directly keep their name (a base-model prefix
+// such as "bert." is dropped, as in safetensors loading). FLOAT16/BFLOAT16/DOUBLE are converted;
 // external data files beside the model are read. A malformed or truncated
 // file is Corruption naming the file.
 Result<std::unordered_map<std::string, OwnedTensor>> LoadOnnxBertWeights(
