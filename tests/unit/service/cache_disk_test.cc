@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "cache_test_util.h"
 #include "service/cache/disk_store.h"
 #include "service/cache/embedding_cache.h"
@@ -131,6 +134,36 @@ TEST(CacheDiskTest, FullStoreEvictsOldestAndStaysWithinItsBound) {
     EXPECT_EQ(out, TestVector(i));
   }
   for (int i = 0; i < 10; ++i) EXPECT_EQ(cache->Get(TestKey(i), &out), CacheLevel::kMiss) << i;
+}
+
+// Callers putting and getting while the writer commits (and evicts, the map
+// being small): every hit is the exact vector of its key (run under TSan in CI).
+TEST(CacheDiskTest, ConcurrentCallersWithTheWriterAndEviction) {
+  TempDir dir("cache-concurrent");
+  EmbeddingCacheOptions options = DiskOnly(dir.path(), 2 << 20);
+  options.memory_max_entries = 64;
+  options.memory_shards = 4;
+  auto cache = OpenOrDie(options);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<float> out;
+      for (int n = 0; n < 400; ++n) {
+        const int i = (n * 13 + t * 101) % 600;
+        if (cache->Get(TestKey(i), &out) != CacheLevel::kMiss) {
+          if (out != TestVector(i, 64)) ++wrong;
+        } else {
+          cache->Put(TestKey(i), TestVector(i, 64));
+        }
+        if (n % 100 == 99 && t == 0) (void)cache->Flush();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  ASSERT_TRUE(cache->Flush().ok());
+  EXPECT_EQ(cache->Stats().disk_write_errors, 0u);
 }
 
 TEST(CacheDiskTest, ASecondOpenerOfTheSameFolderIsRefused) {
