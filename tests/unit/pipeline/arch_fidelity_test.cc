@@ -66,7 +66,8 @@ void LinkFolder(const testing::TempModelFolder& dir, const ArchModel& model, boo
     if (!entry.is_regular_file()) continue;
     const fs::path rel = fs::relative(entry.path(), source);
     const std::string top = rel.begin()->string();
-    const bool module_file = top == "modules.json" || top == "sentence_bert_config.json" || std::isdigit(top[0]);
+    const bool module_file = top == "modules.json" || top == "sentence_bert_config.json" ||
+                             std::isdigit(static_cast<unsigned char>(top[0]));  // 1_Pooling, 2_Dense, ...
     if (with_modules || !module_file) dir.Link(rel.string(), entry.path());
   }
   dir.Link("tokenizer.json", testing::SharedDir() / "tokenizers" / model.tokenizer / "tokenizer.json");
