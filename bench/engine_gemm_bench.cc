@@ -142,11 +142,14 @@ void RunAgainstF32(benchmark::State& state, int m, int n, int k, Call call) {
 }
 
 // The engine's bf16/int8 GemmColumns (activation rounding/quantization
-// included). Args: M, shape index, weight type (1: bf16, 2: int8).
+// included). Args: M, shape index, weight type (1: bf16, 2: int8, 3: int8
+// weights with 16-bit activations).
 void BM_OwnQuantGemm(benchmark::State& state) {
   const int m = state.range(0);
   const auto [n, k] = kShapes[state.range(1)];
-  const auto type = state.range(2) == 1 ? textembed::engine::WeightType::kBf16 : textembed::engine::WeightType::kInt8;
+  const auto type = state.range(2) == 1   ? textembed::engine::WeightType::kBf16
+                    : state.range(2) == 2 ? textembed::engine::WeightType::kInt8
+                                          : textembed::engine::WeightType::kInt8Act16;
   state.SetLabel(std::string(textembed::engine::WeightTypeName(type)));
   Operands op(m, n, k);
   const auto packed =
@@ -289,7 +292,7 @@ BENCHMARK(BM_DnnlMatmulPacked)->Apply([](benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_OwnQuantGemm)->Apply([](benchmark::internal::Benchmark* b) {
   for (int m : {8, 32, 128, 512})
     for (int s = 0; s < 4; ++s)
-      for (int t = 1; t <= 2; ++t) b->Args({m, s, t});
+      for (int t = 1; t <= 3; ++t) b->Args({m, s, t});
 });
 BENCHMARK(BM_DnnlInt8Matmul)->Apply(QuantArgs);
 BENCHMARK(BM_DnnlBf16Matmul)->Apply(QuantArgs);

@@ -34,6 +34,7 @@ std::string_view WeightTypeName(WeightType type) {
     case WeightType::kF32: return "f32";
     case WeightType::kBf16: return "bf16";
     case WeightType::kInt8: return "int8";
+    case WeightType::kInt8Act16: return "int8a16";
   }
   return "?";
 }
@@ -79,7 +80,8 @@ PackedWeight PackedWeight::FromTorchLayout(const std::vector<const float*>& part
           out[PackedOffset(i, n, w.padded_k_, padded_n, 2)] = FloatToBf16(columns.rows[n][i]);
       break;
     }
-    case WeightType::kInt8: {
+    case WeightType::kInt8:
+    case WeightType::kInt8Act16: {
       // Symmetric per output channel: q = round(w / scale), scale = max|w| / 127.
       w.padded_k_ = RoundUp(k, 4);
       const size_t elements = w.padded_k_ * padded_n;
@@ -113,6 +115,7 @@ void GemmColumns(const float* a, size_t lda, size_t m, const PackedWeight& b, si
   if (m == 0 || n_end <= n_begin) return;
   switch (b.type()) {
     case WeightType::kInt8: b.kernels().int8(a, lda, m, b, n_begin, n_end, c, ldc); return;
+    case WeightType::kInt8Act16: b.kernels().int8_act16(a, lda, m, b, n_begin, n_end, c, ldc); return;
     case WeightType::kBf16: b.kernels().bf16(a, lda, m, b, n_begin, n_end, c, ldc); return;
     case WeightType::kF32: break;
   }

@@ -8,7 +8,11 @@
 //  - int8: symmetric per-output-channel scales, packed for the AVX-512 VNNI
 //          `vpdpbusd` kernel; activations are quantized per row right before
 //          the product (u8 with a zero point), int32 accumulation,
-//          dequantization in the kernel's store (see docs/quantization.md).
+//          dequantization in the kernel's store (see docs/quantization.md);
+//  - int8 weights with 16-bit activations (kInt8Act16): the same weights, each
+//          activation row quantized to 16 bits and split into a high and a low
+//          u8 half, two `vpdpbusd` passes combined in the store: twice the
+//          int8 cost, for layers whose inputs have outlier channels.
 // GemmColumns dispatches on the weight type. Every row's result depends only
 // on that row (integer accumulation is exact; bf16 accumulates in a fixed k
 // order), so batching never changes results.
@@ -23,7 +27,7 @@
 
 namespace textembed::engine {
 
-enum class WeightType { kF32, kBf16, kInt8 };
+enum class WeightType { kF32, kBf16, kInt8, kInt8Act16 };
 std::string_view WeightTypeName(WeightType type);
 
 struct QuantKernels;  // engine/quant_gemm.h
@@ -74,6 +78,7 @@ class PackedWeight {
   static constexpr size_t kPanelColumns = 64;
   size_t padded_k() const { return padded_k_; }
   const void* packed() const { return data_.data(); }
+  bool int8() const { return type_ == WeightType::kInt8 || type_ == WeightType::kInt8Act16; }
   const float* column_scales() const { return column_scales_.data(); }  // int8: w ≈ q · scale[n]
   const int32_t* column_sums() const { return column_sums_.data(); }   // int8: Σ_k q[k][n]
   const QuantKernels& kernels() const { return *kernels_; }

@@ -22,6 +22,7 @@ using QuantGemmFn = void (*)(const float* a, size_t lda, size_t m, const PackedW
 struct QuantKernels {
   const char* name;
   QuantGemmFn int8;
+  QuantGemmFn int8_act16;  // 16-bit activations as two u8 halves
   QuantGemmFn bf16;
 };
 
@@ -39,23 +40,24 @@ struct RowQuant {
   int32_t zero_point = 0;
 };
 
-inline RowQuant RowQuantParams(float lo, float hi) {
+// `top`: 255 for u8, 65535 for the 16-bit activations split into two u8.
+inline RowQuant RowQuantParams(float lo, float hi, float top = 255.0f) {
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   RowQuant p;
   if (!(hi > lo)) return p;  // all zero (or NaN): any scale
-  p.scale = (hi - lo) / 255.0f;
-  p.inv_scale = 255.0f / (hi - lo);
+  p.scale = (hi - lo) / top;
+  p.inv_scale = top / (hi - lo);
   const float zp = std::nearbyint(-lo * p.inv_scale);
-  p.zero_point = zp > 255.0f ? 255 : (zp >= 0.0f ? static_cast<int32_t>(zp) : 0);
+  p.zero_point = zp > top ? static_cast<int32_t>(top) : (zp >= 0.0f ? static_cast<int32_t>(zp) : 0);
   return p;
 }
 
-// One activation to u8 exactly as the AVX-512 code does (cvtps2dq rounds to
-// nearest even like nearbyint; NaN gives 0).
-inline uint8_t QuantizeActivation(float x, const RowQuant& p) {
+// One activation to [0, top] exactly as the AVX-512 code does (cvtps2dq
+// rounds to nearest even like nearbyint; NaN gives 0).
+inline int32_t QuantizeActivation(float x, const RowQuant& p, float top = 255.0f) {
   const float q = std::nearbyint(x * p.inv_scale) + static_cast<float>(p.zero_point);
-  return static_cast<uint8_t>(q > 255.0f ? 255.0f : (q >= 0.0f ? q : 0.0f));
+  return static_cast<int32_t>(q > top ? top : (q >= 0.0f ? q : 0.0f));
 }
 
 // f32 → bf16, round to nearest even (NaN stays NaN).
@@ -85,6 +87,7 @@ inline size_t PackedOffset(size_t kk, size_t n, size_t padded_k, size_t padded_n
 
 // Per-ISA entry points (null when not compiled in).
 QuantGemmFn Int8GemmVnni();
+QuantGemmFn Int8Act16GemmVnni();
 QuantGemmFn Bf16GemmAvx512();
 
 }  // namespace textembed::engine

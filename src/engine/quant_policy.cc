@@ -9,11 +9,12 @@ std::optional<WeightType> ParseWeightType(std::string_view name) {
   if (name == "f32" || name == "fp32" || name == "float32") return WeightType::kF32;
   if (name == "bf16" || name == "bfloat16") return WeightType::kBf16;
   if (name == "int8" || name == "i8") return WeightType::kInt8;
+  if (name == "int8a16") return WeightType::kInt8Act16;
   return std::nullopt;
 }
 
 const char* const kUsage = "expected f32, bf16 or int8, optionally followed by ':layer=type,...' "
-                           "(layers qkv, attn_out, ffn_in, ffn_out)";
+                           "(layers qkv, attn_out, ffn_in, ffn_out; types also int8a16: int8 weights, 16-bit activations)";
 
 }  // namespace
 

@@ -70,6 +70,22 @@ TEST(QuantizedGemmTest, Int8IsCloseToTheExactProduct) {
   }
 }
 
+// 16-bit activations: only the weights' rounding is left (~1/254 per weight,
+// averaged over K), well below the 8-bit activations' error.
+TEST(QuantizedGemmTest, Int8Act16IsCloserToTheExactProduct) {
+  for (const Case& cs : kCases) {
+    const auto a = Random(cs.m * cs.k, 1.0f, 1), w = Random(cs.n * cs.k, 0.05f, 2);
+    const auto want = Reference(a, w, cs.m, cs.n, cs.k);
+    for (bool portable : {true, false}) {
+      const auto a8 = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8, portable);
+      const auto a16 = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8Act16, portable);
+      const double e8 = RelativeError(Multiply(a, cs.m, a8), want), e16 = RelativeError(Multiply(a, cs.m, a16), want);
+      EXPECT_LT(e16, 0.02) << cs.m << "x" << cs.n << "x" << cs.k << " portable=" << portable;
+      EXPECT_LT(e16, e8) << cs.m << "x" << cs.n << "x" << cs.k << " portable=" << portable;
+    }
+  }
+}
+
 TEST(QuantizedGemmTest, Bf16IsCloseToTheExactProduct) {
   for (const Case& cs : kCases) {
     const auto a = Random(cs.m * cs.k, 1.0f, 3), w = Random(cs.n * cs.k, 0.05f, 4);
@@ -87,10 +103,12 @@ TEST(QuantizedGemmTest, Bf16IsCloseToTheExactProduct) {
 TEST(QuantizedGemmTest, Int8KernelsAgreeBitwise) {
   for (const Case& cs : kCases) {
     const auto a = Random(cs.m * cs.k, 2.0f, 5), w = Random(cs.n * cs.k, 0.1f, 6);
-    const auto fast = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8, false);
-    const auto portable = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8, true);
-    EXPECT_EQ(Multiply(a, cs.m, fast), Multiply(a, cs.m, portable)) << cs.m << "x" << cs.n << "x" << cs.k << " "
-                                                          << fast.kernels().name;
+    for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16}) {
+      const auto fast = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, type, false);
+      const auto portable = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, type, true);
+      EXPECT_EQ(Multiply(a, cs.m, fast), Multiply(a, cs.m, portable))
+          << cs.m << "x" << cs.n << "x" << cs.k << " " << WeightTypeName(type) << " " << fast.kernels().name;
+    }
   }
 }
 
@@ -109,7 +127,7 @@ TEST(QuantizedGemmTest, Bf16KernelsAgreeToRounding) {
 TEST(QuantizedGemmTest, RowsDoNotDependOnTheirBatch) {
   const size_t m = 13, n = 384, k = 384;
   const auto a = Random(m * k, 1.0f, 9), w = Random(n * k, 0.05f, 10);
-  for (WeightType type : {WeightType::kInt8, WeightType::kBf16}) {
+  for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16, WeightType::kBf16}) {
     const auto packed = PackedWeight::FromTorchLayout({w.data()}, {n}, k, type);
     const auto all = Multiply(a, m, packed);
     for (size_t r = 0; r < m; ++r) {
@@ -124,7 +142,7 @@ TEST(QuantizedGemmTest, RowsDoNotDependOnTheirBatch) {
 TEST(QuantizedGemmTest, ColumnRangesMatchTheFullProduct) {
   const size_t m = 8, n = 200, k = 64;
   const auto a = Random(m * k, 1.0f, 11), w = Random(n * k, 0.05f, 12);
-  for (WeightType type : {WeightType::kInt8, WeightType::kBf16}) {
+  for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16, WeightType::kBf16}) {
     const auto packed = PackedWeight::FromTorchLayout({w.data()}, {n}, k, type);
     const auto full = Multiply(a, m, packed);
     std::vector<float> part(m * n, -7.0f);
