@@ -35,6 +35,11 @@ class Document {
     if (object_.at_key(key).get(value) || value.is_null()) return std::nullopt;
     return value;
   }
+  Result<element> Required(std::string_view key) const {
+    std::optional<element> value = Field(key);
+    if (!value) return Invalid("`" + std::string(key) + "` is required");
+    return *value;
+  }
 
  private:
   simdjson::dom::parser parser_;
@@ -197,11 +202,10 @@ Result<OpenAiEmbeddingsRequest> ParseOpenAiEmbeddings(std::string_view body, con
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   OpenAiEmbeddingsRequest request;
-  const std::optional<element> input = doc.Field("input");
-  if (!input) return Invalid("`input` is required");
+  TEXTEMBED_ASSIGN_OR_RETURN(const element input, doc.Required("input"));
   bool token_input = false;
-  if (input->is_array()) {
-    simdjson::dom::array items = input->get_array().value_unsafe();
+  if (input.is_array()) {
+    simdjson::dom::array items = input.get_array().value_unsafe();
     if (items.size() > 0) {
       const element first = *items.begin();
       token_input = first.is_array() || first.is_int64() || first.is_uint64();
@@ -209,10 +213,10 @@ Result<OpenAiEmbeddingsRequest> ParseOpenAiEmbeddings(std::string_view body, con
   }
   if (token_input) {
     bool single = false;
-    TEXTEMBED_RETURN_IF_ERROR(ReadIdLists(*input, "input", limits, &request.token_ids, &single));
+    TEXTEMBED_RETURN_IF_ERROR(ReadIdLists(input, "input", limits, &request.token_ids, &single));
     request.token_input = true;
   } else {
-    TEXTEMBED_RETURN_IF_ERROR(ReadTexts(*input, "input", limits, &request.texts));
+    TEXTEMBED_RETURN_IF_ERROR(ReadTexts(input, "input", limits, &request.texts));
   }
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
   std::string format;
@@ -231,9 +235,8 @@ Result<TeiEmbedRequest> ParseTeiEmbed(std::string_view body, const RequestLimits
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   TeiEmbedRequest request;
-  const std::optional<element> inputs = doc.Field("inputs");
-  if (!inputs) return Invalid("`inputs` is required");
-  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(*inputs, "inputs", limits, &request.texts));
+  TEXTEMBED_ASSIGN_OR_RETURN(const element inputs, doc.Required("inputs"));
+  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(inputs, "inputs", limits, &request.texts));
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "normalize", &request.normalize));
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "truncate", &request.truncate));
@@ -254,9 +257,8 @@ Result<TeiTokenizeRequest> ParseTeiTokenize(std::string_view body, const Request
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   TeiTokenizeRequest request;
-  const std::optional<element> inputs = doc.Field("inputs");
-  if (!inputs) return Invalid("`inputs` is required");
-  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(*inputs, "inputs", limits, &request.texts));
+  TEXTEMBED_ASSIGN_OR_RETURN(const element inputs, doc.Required("inputs"));
+  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(inputs, "inputs", limits, &request.texts));
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
   std::optional<bool> add_special_tokens;
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "add_special_tokens", &add_special_tokens));
@@ -268,9 +270,8 @@ Result<TeiDecodeRequest> ParseTeiDecode(std::string_view body, const RequestLimi
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   TeiDecodeRequest request;
-  const std::optional<element> ids = doc.Field("ids");
-  if (!ids) return Invalid("`ids` is required");
-  TEXTEMBED_RETURN_IF_ERROR(ReadIdLists(*ids, "ids", limits, &request.ids, &request.single));
+  TEXTEMBED_ASSIGN_OR_RETURN(const element ids, doc.Required("ids"));
+  TEXTEMBED_RETURN_IF_ERROR(ReadIdLists(ids, "ids", limits, &request.ids, &request.single));
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
   std::optional<bool> skip;
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "skip_special_tokens", &skip));
