@@ -14,7 +14,7 @@ CCACHE    := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: setup build build-asan run test test-unit test-asan test-integration fuzz bench fresh-check models clean
+.PHONY: setup build build-asan run test test-unit test-asan test-tsan test-integration fuzz bench fresh-check models clean
 
 setup:
 	@scripts/setup.sh
@@ -45,6 +45,20 @@ test-unit: build
 
 test-asan: build-asan
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -L unit
+
+# The service's concurrency tests under ThreadSanitizer. One inference thread
+# (TEXTEMBED_TEST_THREADS=1): libgomp, the engine's OpenMP runtime, is not
+# instrumented, so its own synchronization would be reported as races.
+TSAN      ?= build/tsan
+TSAN_TESTS ?= ServiceConcurrency*:DynamicBatcher*:ModelRegistry*
+$(TSAN)/build.ninja:
+	@cmake -S . -B $(TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_TSAN=ON \
+	  -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+
+test-tsan: $(TSAN)/build.ninja
+	@cmake --build $(TSAN) -j$(JOBS) --target service_tests
+	@TEXTEMBED_TEST_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  $(TSAN)/service_tests --gtest_filter='$(TSAN_TESTS)'
 
 test-integration: build
 	@cd $(BUILD) && $(CTEST) -L integration

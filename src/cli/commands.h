@@ -19,6 +19,7 @@ void AddTokenizeCommand(CLI::App& app);
 void AddDecodeCommand(CLI::App& app);
 void AddEmbedCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
+void AddModelsCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
 
 inline void AddCommands(CLI::App& app) {
@@ -26,6 +27,7 @@ inline void AddCommands(CLI::App& app) {
   AddDecodeCommand(app);
   AddEmbedCommand(app);
   AddBenchCommand(app);
+  AddModelsCommand(app);
   AddServeCommand(app);
 }
 

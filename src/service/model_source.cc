@@ -13,7 +13,7 @@ Result<fs::path> ResolveModelSource(const ModelSpec& spec, const HubOptions& hub
   std::error_code ec;
   if (fs::is_directory(spec.source, ec)) return fs::path(spec.source);
   if (!LooksLikeHubId(spec.source))
-    return Status::NotFound("model source \"" + spec.source + "\" is neither a folder nor a hub id (org/name)");
+    return Status::NotFound(spec.source + " is not a model folder (nor a hub id org/name)");
   // One resolver per load: loads are rare and a resolver keeps per-use stats.
   HubResolver resolver(HubConfig::FromOptions(hub));
   return resolver.ResolveModel(spec.source, spec.revision.empty() ? "main" : spec.revision);

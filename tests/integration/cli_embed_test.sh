@@ -79,6 +79,42 @@ STDIN=$WORK/bad.jsonl expect "bad --jsonl line names its number" 1 "error: .*lin
 expect "unknown --output is a usage error" 2 "output" "$BIN" embed --model "$MODEL" --output xml
 expect "bench without input file" 1 "error: .*cannot open" "$BIN" bench --model "$MODEL" --input "$WORK/none.txt"
 
+# A bad line never loses the lines before it: 5,000 good lines and a broken
+# 5,001st give 5,000 results (stop), or 5,000 results plus an error record
+# and the lines after it (skip); the exit status is 1 either way.
+TINY=$DATA_DIR/models/bert-tiny-random
+node -e 'for (let i = 0; i < 5000; ++i) console.log(JSON.stringify("line " + i)); console.log("{broken"); console.log(JSON.stringify("after"))' > "$WORK/bad5001.jsonl"
+"$BIN" embed --model "$TINY" --jsonl < "$WORK/bad5001.jsonl" > "$WORK/stop.out" 2> "$WORK/err"; rc=$?
+check "--on-error stop: 5000 results before the bad line, exit 1, error names line 5001" \
+  test $rc -eq 1 -a "$(wc -l < "$WORK/stop.out")" -eq 5000 -a -n "$(grep 'line 5001' "$WORK/err")"
+"$BIN" embed --model "$TINY" --jsonl --on-error skip < "$WORK/bad5001.jsonl" > "$WORK/skip.out" 2> "$WORK/err"; rc=$?
+check "--on-error skip: an error record in place of line 5001, the run goes on, exit 1" \
+  test $rc -eq 1 -a "$(wc -l < "$WORK/skip.out")" -eq 5002 -a "$(sed -n 5001p "$WORK/skip.out" | cut -c1-20)" = '{"error":"invalid JS' \
+  -a "$(sed -n 5002p "$WORK/skip.out" | cut -c1-13)" = '{"embedding":'
+STDIN=$WORK/bad5001.jsonl expect "--on-error skip with f32 is a usage error" 2 "needs --output jsonl" \
+  "$BIN" embed --model "$TINY" --jsonl --on-error skip --output f32
+
+# --chunk: a text longer than max_length gets the mean of its chunks (differs
+# from the truncated vector); a short text is unchanged. --cache-dir: a second
+# run reads the same vectors back.
+long=$(for i in $(seq 1 40); do printf 'word%d is here. ' "$i"; done)
+printf '%s\nshort text\n' "$long" > "$WORK/long.txt"
+"$BIN" embed --model "$TINY" --max-length 32 --output f32 < "$WORK/long.txt" > "$WORK/trunc.f32" 2> "$WORK/err"
+"$BIN" embed --model "$TINY" --max-length 32 --chunk --overlap 8 --output f32 --cache-dir "$WORK/cache" \
+  < "$WORK/long.txt" > "$WORK/chunk.f32" 2> "$WORK/err"
+"$BIN" embed --model "$TINY" --max-length 32 --chunk --overlap 8 --output f32 --cache-dir "$WORK/cache" \
+  < "$WORK/long.txt" > "$WORK/chunk2.f32" 2> "$WORK/err2"
+check "--chunk changes the long text's vector only" test "$(cmp "$WORK/trunc.f32" "$WORK/chunk.f32" | grep -c 'byte')" -eq 1 \
+  -a "$(tail -c 512 "$WORK/trunc.f32" | md5sum)" = "$(tail -c 512 "$WORK/chunk.f32" | md5sum)"
+check "--cache-dir: a second run gives the same bytes" cmp -s "$WORK/chunk.f32" "$WORK/chunk2.f32"
+check "--cache-dir holds an LMDB store" test -n "$(ls "$WORK/cache")"
+
+# models: one JSON line per model with what it is.
+"$BIN" models --models-dir "$DATA_DIR/models" > "$WORK/models.out" 2> "$WORK/err"; rc=$?
+check "models lists the shared models (all-MiniLM-L6-v2 has no weights: an error line, exit 1)" \
+  test $rc -eq 1 -a -n "$(grep '"name":"bert-tiny-random"' "$WORK/models.out" | grep '"dimension":128')" \
+  -a -n "$(grep '"name":"all-MiniLM-L6-v2"' "$WORK/models.out" | grep '"error"')"
+
 # bench prints one JSON line with the figures scripts read.
 "$BIN" bench --model "$MODEL" --input "$WORK/texts.txt" --limit 50 --repeat 1 > "$WORK/bench.json" 2> "$WORK/err"
 check "bench prints texts/tokens/seconds JSON" node -e '
