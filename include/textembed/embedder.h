@@ -24,6 +24,9 @@ struct EmbedderOptions {
   // Tokens per text, special tokens included. nullopt: the model's
   // max_seq_length (sentence_bert_config.json), capped by its position table.
   std::optional<size_t> max_length;
+  // Number type of the encoder's linear layers, converted once at load:
+  // "f32", "bf16" or "int8" (docs/quantization.md: speed and accuracy of each).
+  std::string dtype = "f32";
 };
 
 // How the model folder turns token states into one vector (modules.json).

@@ -16,9 +16,10 @@ struct EmbedderFlags {
   int threads = 0;
   size_t batch_tokens = EmbedderOptions{}.batch_tokens;
   std::optional<size_t> max_length;
+  std::string dtype = "f32";
 };
 
-// Registers --model, --threads, --batch-tokens and --max-length.
+// Registers --model, --threads, --batch-tokens, --max-length and --dtype.
 void AddEmbedderFlags(CLI::App* command, EmbedderFlags* flags);
 
 // Opens the model or Fail()s with the reason.

@@ -61,6 +61,7 @@ Result<Embedder> Embedder::Open(const std::filesystem::path& model_dir, const Em
   if (impl->options.batch_tokens == 0) impl->options.batch_tokens = kBatchTokensPerThread * impl->options.threads;
   engine::EngineOptions engine_options;
   engine_options.threads = options.threads;
+  engine_options.dtype = options.dtype;
   TEXTEMBED_ASSIGN_OR_RETURN(impl->encoder, engine::LoadEncoder(folder.transformer_dir, engine_options));
   const engine::EncoderConfig& config = impl->encoder->config();
 
