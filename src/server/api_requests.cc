@@ -156,7 +156,7 @@ Status ReadIdList(const element& value, std::string_view where, std::vector<int3
   ids->reserve(items.size());
   size_t index = 0;
   for (element item : items) {
-    int32_t id;
+    int32_t id = 0;  // GCC 12 cannot see that ReadTokenId sets it when it succeeds
     TEXTEMBED_RETURN_IF_ERROR(ReadTokenId(item, std::string(where) + "[" + std::to_string(index++) + "]", &id));
     ids->push_back(id);
   }
