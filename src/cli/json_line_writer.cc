@@ -8,7 +8,7 @@
 
 namespace textembed::cli {
 
-void JsonLineWriter::Write(const Encoding& encoding) {
+void JsonLineWriter::Write(const Encoding& encoding, bool with_type_ids) {
   buffer_ += "{\"ids\":[";
   for (size_t i = 0; i < encoding.ids.size(); ++i) {
     if (i) buffer_ += ',';
@@ -28,7 +28,16 @@ void JsonLineWriter::Write(const Encoding& encoding) {
     AppendInt(encoding.offsets[i].end);
     buffer_ += ']';
   }
-  buffer_ += "]}\n";
+  buffer_ += ']';
+  if (with_type_ids) {
+    buffer_ += ",\"type_ids\":[";
+    for (size_t i = 0; i < encoding.type_ids.size(); ++i) {
+      if (i) buffer_ += ',';
+      AppendInt(encoding.type_ids[i]);
+    }
+    buffer_ += ']';
+  }
+  buffer_ += "}\n";
   MaybeFlush();
 }
 

@@ -20,8 +20,9 @@ class JsonLineWriter {
   JsonLineWriter(const JsonLineWriter&) = delete;
   JsonLineWriter& operator=(const JsonLineWriter&) = delete;
 
-  // {"ids":[...],"tokens":[...],"offsets":[[b,e],...]} and a newline.
-  void Write(const Encoding& encoding);
+  // {"ids":[...],"tokens":[...],"offsets":[[b,e],...]} (then "type_ids":[...]
+  // when asked) and a newline.
+  void Write(const Encoding& encoding, bool with_type_ids = false);
   // One JSON string and a newline.
   void WriteString(std::string_view text);
   void Flush();

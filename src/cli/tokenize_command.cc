@@ -6,6 +6,12 @@
 // where offsets are byte ranges [begin, end) of the input line (of the decoded
 // string with --jsonl) and special tokens get [0,0], as in HF `tokenizers`.
 //
+// --pairs: each line is a JSON array [first, second] of two strings, encoded
+// as one pair (cross-encoder input); the output adds "type_ids", and offsets
+// of the second text's tokens are byte ranges of the second string.
+// --truncation-strategy longest_first|only_first|only_second picks how a pair
+// is cut to --max-length (default: tokenizer.json's, else longest_first).
+//
 // Line handling: only the terminating "\n" is removed. A "\r" before it is part
 // of the text (CRLF input keeps its "\r", which every shipped normalizer treats
 // as whitespace); scripts that need exact control use --jsonl, where each line
@@ -23,6 +29,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <simdjson.h>
 
 #include "cli/commands.h"
 #include "cli/json_line_writer.h"
@@ -42,7 +50,50 @@ struct TokenizeFlags {
   std::optional<size_t> max_length;
   bool no_special_tokens = false;
   bool jsonl = false;
+  bool pairs = false;
+  std::string truncation_strategy;
 };
+
+// One --pairs line: ["first", "second"].
+Status ParsePair(simdjson::dom::parser& parser, std::string_view line, std::string* first,
+                 std::string* second) {
+  simdjson::dom::element root;
+  if (auto error = parser.parse(line.data(), line.size()).get(root))
+    return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  simdjson::dom::array array;
+  if (root.get_array().get(array) || array.size() != 2)
+    return Status::InvalidArgument("expected a JSON array of two strings");
+  std::string_view a, b;
+  if (array.at(0).get_string().get(a) || array.at(1).get_string().get(b))
+    return Status::InvalidArgument("expected a JSON array of two strings");
+  first->assign(a);
+  second->assign(b);
+  return Status::Ok();
+}
+
+void RunTokenizePairs(const Tokenizer& tokenizer, const EncodeOptions& options) {
+  LineReader lines(stdin);
+  JsonLineWriter writer(stdout, kCommand);
+  simdjson::dom::parser parser;
+  std::string first, second;
+  for (size_t line_number = 1;; ++line_number) {
+    Result<std::optional<std::string_view>> line = lines.Next();
+    if (!line.ok()) {
+      writer.Flush();
+      Fail(line.status().message());
+    }
+    if (!*line) break;
+    Status parsed = ParsePair(parser, **line, &first, &second);
+    Result<Encoding> encoding = parsed.ok() ? tokenizer.EncodePair(first, second, options)
+                                            : Result<Encoding>(parsed);
+    if (!encoding.ok()) {
+      writer.Flush();  // the lines before the bad one stay usable
+      Fail("line " + std::to_string(line_number) + ": " + encoding.status().ToString());
+    }
+    writer.Write(*encoding, /*with_type_ids=*/true);
+  }
+  writer.Flush();
+}
 
 void RunTokenize(const TokenizeFlags& flags) {
   Result<Tokenizer> tokenizer = Tokenizer::Load(flags.model);
@@ -51,6 +102,14 @@ void RunTokenize(const TokenizeFlags& flags) {
   EncodeOptions options;
   options.add_special_tokens = !flags.no_special_tokens;
   options.max_length = flags.max_length;
+  if (flags.truncation_strategy == "longest_first") {
+    options.truncation_strategy = TruncationStrategy::kLongestFirst;
+  } else if (flags.truncation_strategy == "only_first") {
+    options.truncation_strategy = TruncationStrategy::kOnlyFirst;
+  } else if (flags.truncation_strategy == "only_second") {
+    options.truncation_strategy = TruncationStrategy::kOnlySecond;
+  }
+  if (flags.pairs) return RunTokenizePairs(*tokenizer, options);
 
   TextReader reader(stdin, flags.jsonl);
   JsonLineWriter writer(stdout, kCommand);
@@ -97,6 +156,11 @@ void AddTokenizeCommand(CLI::App& app) {
                     "do not add the post-processor's special tokens ([CLS], </s>, ...)");
   command->add_flag("--jsonl", flags->jsonl,
                     "each line is a JSON string or an object with a \"text\" string");
+  command->add_flag("--pairs", flags->pairs,
+                    "each line is a JSON array [first, second] encoded as one pair; adds \"type_ids\"");
+  command->add_option("--truncation-strategy", flags->truncation_strategy,
+                      "how --pairs are cut to --max-length (default: tokenizer.json's)")
+      ->check(CLI::IsMember({"longest_first", "only_first", "only_second"}));
   command->callback([flags] { RunTokenize(*flags); });
 }
 

@@ -1,6 +1,11 @@
 #include "tokenizer/pattern.h"
 
+#include "tokenizer/unicode_props.h"
+
 #include <algorithm>
+#include <cstdio>
+#include <span>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,32 +25,114 @@ Result<SplitBehavior> ParseSplitBehavior(std::string_view name) {
 
 namespace {
 
-// HF compiles patterns with Oniguruma, whose Unicode \w also covers marks
-// (PCRE2's UCP \w is letters, numbers and '_' only): spell it out.
+void AppendRanges(std::span<const unicode::CodePointRange> ranges, std::string* out) {
+  char buf[40];
+  for (const unicode::CodePointRange& r : ranges) {
+    if (r.lo > 0x10FFFF) continue;
+    if (r.lo == r.hi) {
+      std::snprintf(buf, sizeof buf, "\\x{%X}", static_cast<unsigned>(r.lo));
+    } else {
+      std::snprintf(buf, sizeof buf, "\\x{%X}-\\x{%X}", static_cast<unsigned>(r.lo), static_cast<unsigned>(r.hi));
+    }
+    *out += buf;
+  }
+}
+
+// Everything outside `ranges` (surrogates excluded), for negated escapes
+// inside a class.
+void AppendComplement(std::span<const unicode::CodePointRange> ranges, std::string* out) {
+  std::vector<unicode::CodePointRange> gaps;
+  char32_t next = 0;
+  auto add = [&](char32_t lo, char32_t hi) {
+    // PCRE2 rejects surrogates in UTF mode.
+    if (lo <= 0xDFFF && hi >= 0xD800) {
+      if (lo < 0xD800) gaps.push_back({lo, 0xD7FF});
+      if (hi > 0xDFFF) gaps.push_back({0xE000, hi});
+      return;
+    }
+    gaps.push_back({lo, hi});
+  };
+  for (const unicode::CodePointRange& r : ranges) {
+    if (r.lo > 0x10FFFF) break;
+    if (r.lo > next) add(next, r.lo - 1);
+    next = r.hi + 1;
+  }
+  if (next <= 0x10FFFF) add(next, 0x10FFFF);
+  AppendRanges(gaps, out);
+}
+
+// HF compiles patterns with Oniguruma (Unicode 16 tables in tokenizers 0.23);
+// PCRE2 here has older tables and other definitions: onig's \w also covers
+// marks, Nl and Other_Alphabetic symbols, its \s is White_Space (PCRE2's \s
+// takes U+180E), its \d and \p{..} know chars assigned since PCRE2's Unicode
+// version. Each such escape is spelled out with the tables read from HF
+// (hf_regex_tables.inc).
 std::string TranslateToPcre2(std::string_view pattern) {
-  constexpr std::string_view kWordInClass = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+  using unicode::CodePointRange;
+  const auto s_table = *unicode::OnigClassTable("s");
+  const auto d_table = *unicode::OnigClassTable("d");
+  const auto w_extra = *unicode::OnigClassTable("w");
+  constexpr std::string_view kWordBase = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
   std::string out;
   bool in_class = false;
+  // Writes a class body, bracketed (and negated) outside a class.
+  auto write_class = [&](bool negated, auto&& body) {
+    if (!in_class) out += negated ? "[^" : "[";
+    body();
+    if (!in_class) out += ']';
+  };
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
     if (c == '\\' && i + 1 < pattern.size()) {
       const char next = pattern[i + 1];
-      if (next == 'w') {
-        if (in_class) {
-          out += kWordInClass;
+      const bool negated = next == 'S' || next == 'D' || next == 'W' || next == 'P';
+      if (next == 's' || next == 'S' || next == 'd' || next == 'D') {
+        const auto table = (next == 's' || next == 'S') ? s_table : d_table;
+        if (negated && in_class) {
+          AppendComplement(table, &out);
         } else {
-          out += '[';
-          out += kWordInClass;
-          out += ']';
+          write_class(negated, [&] { AppendRanges(table, &out); });
         }
-      } else if (next == 'W' && !in_class) {
-        out += "[^";
-        out += kWordInClass;
-        out += ']';
-      } else {
-        out += c;
-        out += next;
+        ++i;
+        continue;
       }
+      if ((next == 'w' || next == 'W') && !(negated && in_class)) {
+        write_class(negated, [&] {
+          out += kWordBase;
+          AppendRanges(w_extra, &out);
+        });
+        ++i;
+        continue;
+      }
+      if ((next == 'p' || next == 'P') && !(negated && in_class) && i + 2 < pattern.size()) {
+        // \p{Name} or the one-letter form \pL.
+        std::string_view name;
+        size_t consumed = 0;
+        if (pattern[i + 2] == '{') {
+          const size_t close = pattern.find('}', i + 3);
+          if (close != std::string_view::npos) {
+            name = pattern.substr(i + 3, close - (i + 3));
+            consumed = close - i;
+          }
+        } else {
+          name = pattern.substr(i + 2, 1);
+          consumed = 2;
+        }
+        const auto extra = name.empty() || name == "s" || name == "d" || name == "w"
+                               ? std::nullopt : unicode::OnigClassTable(name);
+        if (extra) {
+          write_class(negated, [&] {
+            out += "\\p{";
+            out += name;
+            out += '}';
+            AppendRanges(*extra, &out);
+          });
+          i += consumed;
+          continue;
+        }
+      }
+      out += c;
+      out += next;
       ++i;
       continue;
     }
@@ -76,8 +163,8 @@ Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view original) {
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof(message));
-    return Status::Corruption("bad regex \"" + std::string(pattern) + "\" at " +
-                              std::to_string(error_offset) + ": " +
+    return Status::Corruption("bad regex \"" + std::string(original) + "\" (offset " +
+                              std::to_string(error_offset) + " of its PCRE2 translation): " +
                               reinterpret_cast<const char*>(message));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // optional speed-up; failure is fine

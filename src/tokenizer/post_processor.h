@@ -1,5 +1,5 @@
 // The post-processor stage: adds special tokens ([CLS] ... [SEP]) and fixes
-// offsets (ByteLevel / Roberta trim_offsets) of a single-sequence encoding.
+// offsets (ByteLevel / Roberta trim_offsets) of a single sequence or a pair.
 #pragma once
 
 #include <memory>
@@ -20,7 +20,18 @@ class PostProcessor {
   // `text` is the original input the offsets point into.
   virtual Status Process(Encoding* encoding, bool add_special_tokens,
                          std::string_view text) const = 0;
+
+  // Special tokens added to a pair.
+  virtual size_t AddedTokensPair() const = 0;
+  // HF process_encodings on a pair: `parts` holds the first and the second
+  // sequence (offsets into texts[0] and texts[1]); each gets its specials and
+  // type ids, and the caller concatenates them.
+  virtual Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
+                                  const std::string_view texts[2]) const = 0;
 };
+
+// Concatenates two encodings (HF Encoding::merge_with, no offset growth).
+void AppendEncoding(Encoding* into, Encoding&& from);
 
 // Builds from the "post_processor" node; null gives nullptr.
 Result<std::unique_ptr<PostProcessor>> MakePostProcessor(const nlohmann::json& node);

@@ -26,5 +26,6 @@ Result<std::unique_ptr<PreTokenizer>> MakeBertPreTokenizer(const nlohmann::json&
 Result<std::unique_ptr<PreTokenizer>> MakeByteLevelPreTokenizer(const nlohmann::json& node);
 Result<std::unique_ptr<PreTokenizer>> MakeMetaspacePreTokenizer(const nlohmann::json& node);
 Result<std::unique_ptr<PreTokenizer>> MakeSplitPreTokenizer(const nlohmann::json& node);
+Result<std::unique_ptr<PreTokenizer>> MakeScriptOrLengthPreTokenizer(const nlohmann::json& node);
 
 }  // namespace textembed::tokenizer

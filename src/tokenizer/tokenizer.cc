@@ -26,6 +26,7 @@ struct Tokenizer::Impl {
   tokenizer::AddedVocabulary added;
   std::optional<size_t> truncation_max_length;
   bool truncate_left = false;
+  TruncationStrategy truncation_strategy = TruncationStrategy::kLongestFirst;
 };
 
 namespace {
@@ -97,6 +98,15 @@ Result<Tokenizer> Tokenizer::FromJson(std::string_view json_text) {
       TEXTEMBED_ASSIGN_OR_RETURN(std::string direction,
                                  tokenizer::Field<std::string>(truncation, "direction", "Right"));
       impl->truncate_left = direction == "Left";
+      TEXTEMBED_ASSIGN_OR_RETURN(std::string strategy,
+                                 tokenizer::Field<std::string>(truncation, "strategy", "LongestFirst"));
+      if (strategy == "OnlyFirst") {
+        impl->truncation_strategy = TruncationStrategy::kOnlyFirst;
+      } else if (strategy == "OnlySecond") {
+        impl->truncation_strategy = TruncationStrategy::kOnlySecond;
+      } else if (strategy != "LongestFirst") {
+        return Status::Corruption("tokenizer.json: truncation strategy \"" + strategy + "\" unknown");
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption(std::string("tokenizer.json: ") + e.what());
@@ -104,26 +114,55 @@ Result<Tokenizer> Tokenizer::FromJson(std::string_view json_text) {
   return Tokenizer(std::move(impl));
 }
 
-Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& options) const {
-  if (text.size() > kMaxInputBytes) {
+namespace {
+
+Status CheckInputSize(std::string_view text) {
+  if (text.size() > Tokenizer::kMaxInputBytes) {
     return Status::InvalidArgument("text of " + std::to_string(text.size()) +
-                                   " bytes exceeds the limit of " + std::to_string(kMaxInputBytes));
+                                   " bytes exceeds the limit of " + std::to_string(Tokenizer::kMaxInputBytes));
   }
+  return Status::Ok();
+}
+
+// Keeps `keep` tokens of `e`, dropping from the end (or the start).
+void TruncateTo(Encoding* e, size_t keep, bool from_left) {
+  if (e->size() <= keep) return;
+  const size_t drop = e->size() - keep;
+  auto cut = [&](auto& v) {
+    if (from_left) {
+      v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(drop));
+    } else {
+      v.resize(keep);
+    }
+  };
+  cut(e->ids);
+  cut(e->tokens);
+  cut(e->offsets);
+  cut(e->type_ids);
+  cut(e->special_tokens_mask);
+  e->truncated = true;
+}
+
+}  // namespace
+
+// Added tokens, normalizer, pre-tokenizer and model: the tokens of one text,
+// before truncation and special tokens.
+Status Tokenizer::EncodeSequence(std::string_view text, int32_t type_id, Encoding* enc) const {
+  TEXTEMBED_RETURN_IF_ERROR(CheckInputSize(text));
   const Impl& m = *impl_;
   tokenizer::PreTokenized pt;
   TEXTEMBED_RETURN_IF_ERROR(m.added.ExtractAndNormalize(text, m.normalizer.get(), &pt));
   if (m.pre_tokenizer) TEXTEMBED_RETURN_IF_ERROR(m.pre_tokenizer->PreTokenize(&pt));
 
-  Encoding enc;
-  enc.ids.reserve(text.size() / 3 + 4);
+  enc->ids.reserve(text.size() / 3 + 4);
   std::vector<tokenizer::Token> tokens;
   for (const tokenizer::Piece& p : pt.pieces()) {
     const std::string_view piece = pt.View(p);
     const Offset* align = pt.Align(p);
     if (p.added_id >= 0) {
-      enc.ids.push_back(p.added_id);
-      enc.tokens.emplace_back(piece);
-      enc.offsets.push_back(
+      enc->ids.push_back(p.added_id);
+      enc->tokens.emplace_back(piece);
+      enc->offsets.push_back(
           tokenizer::OriginalRange(align, p.shift, 0, static_cast<uint32_t>(piece.size())));
       continue;
     }
@@ -132,46 +171,102 @@ Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& o
     for (tokenizer::Token& t : tokens) {
       const uint32_t end = std::min<uint32_t>(t.end, static_cast<uint32_t>(piece.size()));
       const uint32_t begin = std::min(t.begin, end);
-      enc.ids.push_back(t.id);
-      enc.tokens.push_back(std::move(t.value));
-      enc.offsets.push_back(tokenizer::OriginalRange(align, p.shift, begin, end));
+      enc->ids.push_back(t.id);
+      enc->tokens.push_back(std::move(t.value));
+      enc->offsets.push_back(tokenizer::OriginalRange(align, p.shift, begin, end));
     }
   }
-  enc.type_ids.assign(enc.ids.size(), 0);
-  enc.special_tokens_mask.assign(enc.ids.size(), 0);
+  enc->type_ids.assign(enc->ids.size(), type_id);
+  enc->special_tokens_mask.assign(enc->ids.size(), 0);
+  return Status::Ok();
+}
 
+// The token budget left for the texts: max_length minus the specials, or
+// nullopt when nothing is truncated.
+Result<std::optional<size_t>> Tokenizer::TokenBudget(const EncodeOptions& options, size_t added) const {
   std::optional<size_t> max_length = options.max_length;
-  if (!max_length) max_length = m.truncation_max_length;
-  if (max_length && *max_length > 0) {
-    const size_t added = (options.add_special_tokens && m.post_processor)
-                             ? m.post_processor->AddedTokens() : 0;
-    // HF's answer here is an artifact of an unsigned underflow (it keeps
-    // roughly the first word); a limit that cannot hold the special tokens is
-    // a caller error, so say so instead of imitating it.
-    if (*max_length < added)
-      return Status::InvalidArgument("max_length " + std::to_string(*max_length) + " is smaller than the " +
-                                     std::to_string(added) + " special tokens the post-processor adds");
-    const size_t limit = *max_length - added;
-    if (enc.size() > limit) {
-      const size_t drop = enc.size() - limit;
-      auto cut = [&](auto& v) {
-        if (m.truncate_left) {
-          v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(drop));
-        } else {
-          v.resize(limit);
-        }
-      };
-      cut(enc.ids);
-      cut(enc.tokens);
-      cut(enc.offsets);
-      cut(enc.type_ids);
-      cut(enc.special_tokens_mask);
-      enc.truncated = true;
-    }
-  }
+  if (!max_length) max_length = impl_->truncation_max_length;
+  if (!max_length || *max_length == 0) return std::optional<size_t>();
+  if (!options.add_special_tokens || !impl_->post_processor) added = 0;
+  // HF's answer here is an artifact of an unsigned underflow (it keeps
+  // roughly the first word); a limit that cannot hold the special tokens is
+  // a caller error, so say so instead of imitating it.
+  if (*max_length < added)
+    return Status::InvalidArgument("max_length " + std::to_string(*max_length) + " is smaller than the " +
+                                   std::to_string(added) + " special tokens the post-processor adds");
+  return std::optional<size_t>(*max_length - added);
+}
+
+Result<Encoding> Tokenizer::Encode(std::string_view text, const EncodeOptions& options) const {
+  const Impl& m = *impl_;
+  Encoding enc;
+  TEXTEMBED_RETURN_IF_ERROR(EncodeSequence(text, 0, &enc));
+  TEXTEMBED_ASSIGN_OR_RETURN(std::optional<size_t> budget,
+                             TokenBudget(options, m.post_processor ? m.post_processor->AddedTokens() : 0));
+  if (budget) TruncateTo(&enc, *budget, m.truncate_left);
   if (m.post_processor)
     TEXTEMBED_RETURN_IF_ERROR(m.post_processor->Process(&enc, options.add_special_tokens, text));
   return enc;
+}
+
+Result<Encoding> Tokenizer::EncodePair(std::string_view first, std::string_view second,
+                                       const EncodeOptions& options) const {
+  const Impl& m = *impl_;
+  Encoding parts[2];
+  // As HF's encode: the second text's tokens carry type id 1 from the start.
+  TEXTEMBED_RETURN_IF_ERROR(EncodeSequence(first, 0, &parts[0]));
+  TEXTEMBED_RETURN_IF_ERROR(EncodeSequence(second, 1, &parts[1]));
+  TEXTEMBED_ASSIGN_OR_RETURN(
+      std::optional<size_t> budget,
+      TokenBudget(options, m.post_processor ? m.post_processor->AddedTokensPair() : 0));
+  const std::optional<size_t> max_length = options.max_length ? options.max_length : m.truncation_max_length;
+  if (budget) {
+    // HF utils/truncation.rs truncate_encodings.
+    const size_t n1 = parts[0].size(), n2 = parts[1].size(), limit = *budget;
+    if (n1 + n2 > limit) {
+      const size_t excess = n1 + n2 - limit;
+      switch (options.truncation_strategy.value_or(m.truncation_strategy)) {
+        case TruncationStrategy::kLongestFirst: {
+          // The shorter text stays whole when the longer one can absorb the
+          // excess. Otherwise each gets about half: limit / 2 and the rest,
+          // the larger half to the second text, except that a longer first
+          // text whose partner is shorter than max_length takes the larger
+          // half. That exception is how HF 0.23.2 behaves (measured over
+          // every length pair; see tests/unit/tokenizer/data/hf_regressions).
+          const size_t shorter = std::min(n1, n2);
+          const size_t longer = shorter > limit ? shorter : std::max(shorter, limit - shorter);
+          if (shorter + longer > limit) {
+            const size_t small_half = limit / 2, large_half = limit - limit / 2;
+            const bool first_takes_large = n1 > n2 && shorter < *max_length;
+            TruncateTo(&parts[0], first_takes_large ? large_half : small_half, m.truncate_left);
+            TruncateTo(&parts[1], first_takes_large ? small_half : large_half, m.truncate_left);
+          } else {
+            TruncateTo(&parts[0], n1 <= n2 ? shorter : longer, m.truncate_left);
+            TruncateTo(&parts[1], n1 <= n2 ? longer : shorter, m.truncate_left);
+          }
+          break;
+        }
+        case TruncationStrategy::kOnlyFirst:
+        case TruncationStrategy::kOnlySecond: {
+          const bool cut_first = options.truncation_strategy.value_or(m.truncation_strategy) ==
+                                 TruncationStrategy::kOnlyFirst;
+          Encoding& target = parts[cut_first ? 0 : 1];
+          if (target.size() <= excess)
+            return Status::InvalidArgument(std::string("the ") + (cut_first ? "first" : "second") +
+                                           " text has " + std::to_string(target.size()) +
+                                           " tokens, too few to remove the " + std::to_string(excess) +
+                                           " needed to respect max_length");
+          TruncateTo(&target, target.size() - excess, m.truncate_left);
+          break;
+        }
+      }
+    }
+  }
+  const std::string_view texts[2] = {first, second};
+  if (m.post_processor)
+    TEXTEMBED_RETURN_IF_ERROR(m.post_processor->ProcessPairParts(parts, options.add_special_tokens, texts));
+  tokenizer::AppendEncoding(&parts[0], std::move(parts[1]));
+  return std::move(parts[0]);
 }
 
 // HF Tokenizer::decode: ids → tokens (added vocabulary first, then the model;
@@ -229,6 +324,10 @@ std::optional<size_t> Tokenizer::truncation_max_length() const {
 
 size_t Tokenizer::num_special_tokens_single() const {
   return impl_->post_processor ? impl_->post_processor->AddedTokens() : 0;
+}
+
+size_t Tokenizer::num_special_tokens_pair() const {
+  return impl_->post_processor ? impl_->post_processor->AddedTokensPair() : 0;
 }
 
 }  // namespace textembed

@@ -3,6 +3,12 @@
 #include <utf8proc.h>
 
 namespace textembed::tokenizer::unicode {
+
+// hf_unicode_tables.cc: chars HF's newer tables (Unicode 16) put in onig's
+// \w / \p{N} that utf8proc's do not.
+bool IsOnigExtraWordChar(char32_t c);
+bool IsOnigExtraNumber(char32_t c);
+
 namespace {
 
 utf8proc_category_t Category(char32_t c) {
@@ -20,7 +26,7 @@ bool IsLetter(char32_t c) {
 bool IsNumber(char32_t c) {
   if (c < 0x80) return c >= '0' && c <= '9';
   const auto cat = Category(c);
-  return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
+  return (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) || IsOnigExtraNumber(c);
 }
 
 bool IsPunctuation(char32_t c) {
@@ -66,22 +72,11 @@ bool IsWordChar(char32_t c) {
   if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) return true;  // L*, M*
   if (cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_PC)
     return true;
-  return c == 0x200C || c == 0x200D || IsAlphabeticSymbol(c);
+  if (c == 0x200C || c == 0x200D || IsAlphabeticSymbol(c)) return true;
+  // Letters, marks and digits assigned after utf8proc's Unicode 15 (HF is
+  // built with Unicode 16 tables): the onig \w extras utf8proc does not know.
+  return cat == UTF8PROC_CATEGORY_CN && IsOnigExtraWordChar(c);
 }
 
-int ToLowercase(char32_t c, char32_t out[3]) {
-  if (c < 0x80) {
-    out[0] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    return 1;
-  }
-  // The only unconditional multi-character lowercase mapping in SpecialCasing.txt.
-  if (c == 0x130) {
-    out[0] = 'i';
-    out[1] = 0x307;
-    return 2;
-  }
-  out[0] = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
-  return 1;
-}
 
 }  // namespace textembed::tokenizer::unicode

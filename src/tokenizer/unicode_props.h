@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
 
 namespace textembed::tokenizer::unicode {
 
@@ -14,22 +17,45 @@ inline bool IsWhitespace(char32_t c) {
 }
 
 bool IsLetter(char32_t c);           // \p{L}
-bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric
+bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric (Unicode 16, as HF's build)
 bool IsPunctuation(char32_t c);      // \p{P}
 bool IsControlFormatOrPrivateUse(char32_t c);  // Cc Cf Co
 bool IsNonspacingMark(char32_t c);   // \p{Mn}
 bool IsMark(char32_t c);             // \p{M}
 bool IsAlphanumeric(char32_t c);     // Rust char::is_alphanumeric
-bool IsWordChar(char32_t c);         // Rust regex \w (Unicode)
+bool IsWordChar(char32_t c);         // Rust regex \w, Unicode 16 (Whitespace, single_word)
 
 inline bool IsAsciiPunctuation(char32_t c) {
   return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
          (c >= 0x7B && c <= 0x7E);
 }
-// BertPreTokenizer / Punctuation pre-tokenizer: ASCII punctuation or \p{P}.
+// Classes HF decides with its own, older Unicode tables (not Rust's std nor
+// onig): generated from HF itself into hf_unicode_tables.inc.
+//   BertPreTokenizer / Punctuation: is_ascii_punctuation or unicode_categories'
+//   is_punctuation (Unicode 8.0: U+061D, assigned in 14.0, is not punctuation).
+bool IsHfBertPunctuationTable(char32_t c);
 inline bool IsBertPunctuation(char32_t c) {
-  return c < 0x80 ? IsAsciiPunctuation(c) : IsPunctuation(c);
+  return c < 0x80 ? IsAsciiPunctuation(c) : IsHfBertPunctuationTable(c);
 }
+//   BertNormalizer clean_text: NUL, U+FFFD and Cc/Cf/Co of Unicode 8.0.
+bool IsBertCleanTextRemoved(char32_t c);
+//   BertNormalizer strip_accents (after NFD): Mn of Unicode 8.0.
+bool IsBertNonspacingMark(char32_t c);
+//   StripAccents normalizer: unicode-normalization's is_combining_mark (Unicode 9.0).
+bool IsHfCombiningMark(char32_t c);
+//   NFD / NFKD: chars HF's (Unicode 9.0) tables do not decompose although
+//   newer Unicode does (U+32FF under NFKD, ...).
+bool HfLacksDecomposition(char32_t c, bool compatibility);
+
+// Inclusive code point range of the generated tables.
+struct CodePointRange {
+  char32_t lo, hi;
+};
+// Oniguruma's view of a regex class as HF uses it (hf_regex_tables.inc):
+// "s", "d" give the whole set; "w" and the general categories ("L", "Lu",
+// ..., "Z") the chars onig matches beyond PCRE2's Unicode 14 class.
+// nullopt for other names.
+std::optional<std::span<const CodePointRange>> OnigClassTable(std::string_view name);
 
 // BertNormalizer's CJK ranges (the ones Google's BERT treats as words of their own).
 inline bool IsChineseChar(char32_t c) {
@@ -39,8 +65,9 @@ inline bool IsChineseChar(char32_t c) {
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-// Rust char::to_lowercase (full mapping). Writes up to 3 code points to `out`
-// and returns how many.
+// Rust char::to_lowercase (full mapping, the Unicode 16 of HF's build: a
+// table generated from HF). Writes up to 3 code points to `out` and returns
+// how many.
 int ToLowercase(char32_t c, char32_t out[3]);
 
 }  // namespace textembed::tokenizer::unicode

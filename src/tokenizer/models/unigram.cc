@@ -1,6 +1,10 @@
 #include "tokenizer/models/unigram.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +16,54 @@ namespace textembed::tokenizer::models {
 namespace {
 // Larger than Hugging Face's 10,000 words (see bpe.cc); a few MB at most.
 constexpr size_t kCacheCapacity = 50000;
+
+// The score HF actually holds for a number of tokenizer.json. serde_json
+// (without its float_roundtrip feature, as HF builds it) reads a decimal as
+// (double)significand * or / 10^exponent: two roundings, so about a quarter of
+// t5's scores end one ulp away from the correctly rounded value. Viterbi ties
+// on repetitive text ("▁-------") are decided by those ulps, so the same
+// arithmetic is redone here. The number's text is taken to be the shortest
+// round-trip form of `value` (what serde_json and Python write).
+double SerdeJsonF64(double value) {
+  if (!std::isfinite(value)) return value;
+  char buf[64];
+  const auto written = std::to_chars(buf, buf + sizeof buf, value);
+  if (written.ec != std::errc()) return value;
+  const std::string_view text(buf, static_cast<size_t>(written.ptr - buf));
+  size_t i = 0;
+  const bool negative = i < text.size() && text[i] == '-';
+  if (negative) ++i;
+  uint64_t significand = 0;
+  int exponent = 0;
+  bool in_fraction = false;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
+    if (text[i] == '.') {
+      in_fraction = true;
+      continue;
+    }
+    // At most 17 significant digits: no u64 overflow.
+    significand = significand * 10 + static_cast<uint64_t>(text[i] - '0');
+    if (in_fraction) --exponent;
+  }
+  if (i < text.size()) {
+    int e = 0;
+    std::from_chars(text.data() + i + 1 + (text[i + 1] == '+'), text.data() + text.size(), e);
+    exponent += e;
+  }
+  auto pow10 = [](int n) { return std::strtod(("1e" + std::to_string(n)).c_str(), nullptr); };
+  double f = static_cast<double>(significand);
+  while (true) {
+    const int magnitude = exponent < 0 ? -exponent : exponent;
+    if (magnitude <= 308) {
+      f = exponent >= 0 ? f * pow10(magnitude) : f / pow10(magnitude);
+      break;
+    }
+    if (f == 0.0 || exponent >= 0) break;
+    f /= 1e308;
+    exponent += 308;
+  }
+  return negative ? -f : f;
+}
 }  // namespace
 
 Result<std::unique_ptr<Model>> UnigramModel::FromJson(const nlohmann::json& node) {
@@ -29,7 +81,7 @@ Result<std::unique_ptr<Model>> UnigramModel::FromJson(const nlohmann::json& node
       return Status::Corruption("Unigram model: vocab entry #" + std::to_string(i) +
                                 " is not [piece (string), score (number)]");
     }
-    pieces.emplace_back(entry[0].get<std::string>(), entry[1].get<double>());
+    pieces.emplace_back(entry[0].get<std::string>(), SerdeJsonF64(entry[1].get<double>()));
   }
   if (pieces.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return Status::Corruption("Unigram model: vocabulary too large");

@@ -10,20 +10,10 @@
 namespace textembed::tokenizer {
 namespace {
 
-// HF bert.rs removes chars for which the `unicode_categories` crate's
-// is_other() holds: Cc, Cf and Co only (unassigned and noncharacter code
-// points are kept and later become [UNK]). That crate's tables predate
-// Unicode 9, so format chars assigned since then are kept as well.
-bool IsFormatAddedAfterUnicode8(char32_t c) {
-  return c == 0x08E2 || c == 0x0890 || c == 0x0891 || c == 0x110CD || (c >= 0x13430 && c <= 0x1343F);
-}
-
-// \t \n \r count as whitespace, never as control chars.
-bool IsBertControl(char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') return false;
-  return unicode::IsControlFormatOrPrivateUse(c) && !IsFormatAddedAfterUnicode8(c);
-}
-
+// HF bert.rs removes NUL, U+FFFD and the chars for which the
+// `unicode_categories` crate's is_other() holds (Cc, Cf, Co of its Unicode 8.0
+// tables; unassigned code points are kept and later become [UNK]). \t \n \r
+// count as whitespace. The table comes from HF itself (hf_unicode_tables.inc).
 class BertNormalizer final : public Normalizer {
  public:
   BertNormalizer(bool clean_text, bool handle_chinese_chars, bool strip_accents, bool lowercase)
@@ -84,7 +74,7 @@ class BertNormalizer final : public Normalizer {
       for (size_t i = 0; i < s.size();) {
         const utf8::Decoded d = utf8::DecodeAt(s, i);
         const char32_t c = d.code_point;
-        if (c == 0 || c == 0xFFFD || IsBertControl(c)) {
+        if (unicode::IsBertCleanTextRemoved(c)) {
           tr.Skip(1);
         } else if (unicode::IsWhitespace(c)) {
           tr.Emit(' ', 0);

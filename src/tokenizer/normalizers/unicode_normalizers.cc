@@ -1,6 +1,8 @@
 // NFC / NFD / NFKC / NFKD, Lowercase and StripAccents (HF normalizers/unicode.rs
 // and utils.rs), on top of utf8proc.
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <utf8proc.h>
@@ -12,21 +14,6 @@
 
 namespace textembed::tokenizer {
 namespace {
-
-utf8proc_option_t OptionsFor(UnicodeForm form) {
-  const bool composed = form == UnicodeForm::kNfc || form == UnicodeForm::kNfkc;
-  const bool compatibility = form == UnicodeForm::kNfkd || form == UnicodeForm::kNfkc;
-  int o = UTF8PROC_STABLE;
-  o |= composed ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE;
-  if (compatibility) o |= UTF8PROC_COMPAT;
-  return static_cast<utf8proc_option_t>(o);
-}
-
-bool IsStarter(char32_t c) {
-  if (c < 0x300) return true;
-  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
-  return p->combining_class == 0;
-}
 
 // Fast check: chars below U+00C0 are stable under every form except for
 // a few compatibility chars in Latin-1 (NBSP, ª, ², ³, ´, µ, ¸, ¹, º, ¼-¾, ¨, ¯).
@@ -81,16 +68,117 @@ void RemoveChars(NormalizedString* ns, Pred drop) {
   });
 }
 
-// The StripAccents normalizer drops every combining mark (Mn, Mc, Me), unlike
-// BertNormalizer's strip_accents which drops Mn only. No mark is below U+0300,
-// so the test skips the table lookup for most chars.
+// The StripAccents normalizer drops every combining mark (Mn, Mc, Me of the
+// Unicode 9.0 tables HF's unicode-normalization fork carries), unlike
+// BertNormalizer's strip_accents which drops Mn (Unicode 8.0) only.
 class StripAccentsNormalizer final : public Normalizer {
  public:
   Status Normalize(NormalizedString* ns) const override {
-    RemoveChars(ns, [](char32_t c) { return c >= 0x300 && unicode::IsMark(c); });
+    RemoveChars(ns, [](char32_t c) { return unicode::IsHfCombiningMark(c); });
     return Status::Ok();
   }
 };
+
+}  // namespace
+
+namespace {
+
+// One char of a normalization result with HF's alignment edit for it
+// (unicode-normalization-alignments): 0 replaces the next source char, +1 is
+// inserted, -n replaces one and removes n more.
+struct NormChar {
+  char32_t cp;
+  int change;
+  uint8_t ccc;
+};
+
+// Canonical combining class from HF's (Unicode 9.0) tables: chars assigned
+// later are unknown there, hence class 0 (no reordering around U+1DF6, say).
+// Combining classes never change once assigned, and every char with a
+// non-zero class is a mark, so the Unicode 9.0 mark table decides.
+uint8_t CombiningClass(char32_t c) {
+  if (c < 0x300 || !unicode::IsHfCombiningMark(c)) return 0;
+  return static_cast<uint8_t>(utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class);
+}
+
+// Canonical composition of a starter and one char, or 0.
+char32_t ComposePair(char32_t a, char32_t b) {
+  utf8proc_int32_t buf[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
+  const utf8proc_ssize_t n = utf8proc_normalize_utf32(
+      buf, 2, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  return n == 1 ? static_cast<char32_t>(buf[0]) : 0;
+}
+
+// As HF: every source char is decomposed on its own (its first char replaces
+// it, the others are inserted), runs of non-starters are stably sorted by
+// combining class carrying their edits along, and composition (C forms)
+// merges a char into its starter, the starter's edit absorbing the char's
+// minus one.
+void NormalizeWithEdits(std::string_view s, UnicodeForm form, std::vector<NormChar>* out) {
+  const bool compat = form == UnicodeForm::kNfkd || form == UnicodeForm::kNfkc;
+  const bool compose = form == UnicodeForm::kNfc || form == UnicodeForm::kNfkc;
+  const auto options = static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | (compat ? UTF8PROC_COMPAT : 0));
+  std::vector<NormChar> items;
+  items.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size();) {
+    const utf8::Decoded d = utf8::DecodeAt(s, i);
+    utf8proc_int32_t buf[32];
+    int last_boundclass = 0;
+    utf8proc_ssize_t n = (d.code_point < 0xC0 && !compat) || unicode::HfLacksDecomposition(d.code_point, compat)
+                             ? 0
+                             : utf8proc_decompose_char(static_cast<utf8proc_int32_t>(d.code_point), buf, 32,
+                                                       options, &last_boundclass);
+    if (n <= 0 || n > 32) {
+      buf[0] = static_cast<utf8proc_int32_t>(d.code_point);
+      n = 1;
+    }
+    for (utf8proc_ssize_t k = 0; k < n; ++k) {
+      const char32_t c = static_cast<char32_t>(buf[k]);
+      items.push_back({c, k == 0 ? 0 : 1, CombiningClass(c)});
+    }
+    i += d.length;
+  }
+  for (size_t i = 0; i < items.size();) {
+    if (items[i].ccc == 0) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < items.size() && items[j].ccc != 0) ++j;
+    std::stable_sort(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(j),
+                     [](const NormChar& x, const NormChar& y) { return x.ccc < y.ccc; });
+    i = j;
+  }
+  out->clear();
+  if (!compose) {
+    *out = std::move(items);
+    return;
+  }
+  // UAX #15 canonical composition: a char composes with the last starter
+  // unless a char in between blocks it (ccc 0, or ccc >= its own).
+  ptrdiff_t starter = -1;
+  int last_ccc = -1;  // ccc of the last char kept after the starter; -1: none
+  for (const NormChar& c : items) {
+    if (starter >= 0) {
+      const bool blocked = last_ccc >= 0 && (last_ccc == 0 || last_ccc >= c.ccc);
+      if (!blocked) {
+        NormChar& l = (*out)[static_cast<size_t>(starter)];
+        if (char32_t p = ComposePair(l.cp, c.cp)) {
+          l.cp = p;
+          l.change += c.change - 1;
+          continue;
+        }
+      }
+    }
+    out->push_back(c);
+    if (c.ccc == 0) {
+      starter = static_cast<ptrdiff_t>(out->size()) - 1;
+      last_ccc = -1;
+    } else {
+      last_ccc = c.ccc;
+    }
+  }
+}
 
 }  // namespace
 
@@ -106,53 +194,25 @@ void ApplyUnicodeNormalization(NormalizedString* ns, UnicodeForm form) {
     i += d.length;
   }
   if (stable) return;
-  const utf8proc_option_t options = OptionsFor(form);
-  TransformInPlace(ns, [&](Transformer& tr) {
-    // Normalize segment by segment (a starter and the marks that follow it), so
-    // that each output char can be aligned with the chars it came from.
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t j = i + utf8::DecodeAt(s, i).length;
-      size_t old_chars = 1;
-      while (j < s.size()) {
-        const utf8::Decoded d = utf8::DecodeAt(s, j);
-        if (IsStarter(d.code_point)) break;
-        j += d.length;
-        ++old_chars;
-      }
-      const std::string_view seg(s.data() + i, j - i);
-      bool seg_stable = true;
-      for (size_t k = 0; k < seg.size();) {
-        const utf8::Decoded d = utf8::DecodeAt(seg, k);
-        if (!TriviallyStable(d.code_point, form)) seg_stable = false;
-        k += d.length;
-      }
-      utf8proc_uint8_t* mapped = nullptr;
-      if (!seg_stable &&
-          utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(seg.data()),
-                       static_cast<utf8proc_ssize_t>(seg.size()), &mapped, options) >= 0 &&
-          std::string_view(reinterpret_cast<char*>(mapped)) != seg) {
-        const std::string_view out(reinterpret_cast<char*>(mapped));
-        std::vector<char32_t> chars;
-        for (size_t k = 0; k < out.size();) {
-          const utf8::Decoded d = utf8::DecodeAt(out, k);
-          chars.push_back(d.code_point);
-          k += d.length;
-        }
-        const size_t n = chars.size();
-        for (size_t k = 0; k < n; ++k) {
-          int change = 0;
-          if (k >= old_chars) change = 1;
-          if (n < old_chars && k + 1 == n) change = -static_cast<int>(old_chars - n);
-          tr.Emit(chars[k], change);
-        }
-        if (n == 0) tr.Skip(old_chars);
-      } else {
-        tr.CopySource(seg.size());
-      }
-      std::free(mapped);
-      i = j;
+  std::vector<NormChar> chars;
+  NormalizeWithEdits(s, form, &chars);
+  bool same = true;
+  size_t pos = 0;
+  for (const NormChar& c : chars) {
+    if (c.change != 0 || pos >= s.size()) {
+      same = false;
+      break;
     }
+    const utf8::Decoded d = utf8::DecodeAt(s, pos);
+    if (d.code_point != c.cp) {
+      same = false;
+      break;
+    }
+    pos += d.length;
+  }
+  if (same && pos == s.size()) return;
+  TransformInPlace(ns, [&](Transformer& tr) {
+    for (const NormChar& c : chars) tr.Emit(c.cp, c.change);
   });
 }
 
@@ -196,7 +256,7 @@ void ApplyLowercase(NormalizedString* ns) {
 }
 
 void ApplyStripAccents(NormalizedString* ns) {
-  RemoveChars(ns, [](char32_t c) { return c >= 0x300 && unicode::IsNonspacingMark(c); });
+  RemoveChars(ns, [](char32_t c) { return unicode::IsBertNonspacingMark(c); });
 }
 
 Result<std::unique_ptr<Normalizer>> MakeUnicodeNormalizer(const nlohmann::json& node) {

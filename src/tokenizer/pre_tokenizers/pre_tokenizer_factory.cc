@@ -37,7 +37,7 @@ Result<std::unique_ptr<PreTokenizer>> MakePreTokenizer(const nlohmann::json& nod
     return std::unique_ptr<PreTokenizer>(std::make_unique<SequencePreTokenizer>(std::move(parts)));
   }
   for (auto* make : {&MakeBertPreTokenizer, &MakeByteLevelPreTokenizer, &MakeMetaspacePreTokenizer,
-                     &MakeSplitPreTokenizer}) {
+                     &MakeSplitPreTokenizer, &MakeScriptOrLengthPreTokenizer}) {
     TEXTEMBED_ASSIGN_OR_RETURN(auto p, make(node));
     if (p) return p;
   }

@@ -1,5 +1,9 @@
 // BertProcessing, RobertaProcessing, TemplateProcessing, ByteLevel and
-// Sequence post-processors (HF processors/*.rs), single sequence only.
+// Sequence post-processors (HF processors/*.rs), for one sequence or a pair.
+#include <algorithm>
+#include <iterator>
+#include <span>
+
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
@@ -42,6 +46,28 @@ void WrapInSpecialTokens(Encoding* e, const SpecialToken& first, const SpecialTo
   }
   add_special(last);
   out.truncated = e->truncated;
+  *e = std::move(out);
+}
+
+void PushSpecial(Encoding* e, const SpecialToken& s, int32_t type_id) {
+  e->ids.push_back(s.id);
+  e->tokens.push_back(s.token);
+  e->offsets.push_back({0, 0});
+  e->type_ids.push_back(type_id);
+  e->special_tokens_mask.push_back(1);
+}
+
+// `before` + e + `after`, the specials with `special_type`; the sequence's
+// own type ids become `sequence_type` unless it is negative.
+void Surround(Encoding* e, std::span<const SpecialToken> before, std::span<const SpecialToken> after,
+              int32_t special_type, int32_t sequence_type) {
+  Encoding out;
+  for (const SpecialToken& s : before) PushSpecial(&out, s, special_type);
+  if (sequence_type >= 0) std::fill(e->type_ids.begin(), e->type_ids.end(), sequence_type);
+  const bool truncated = e->truncated;
+  AppendEncoding(&out, std::move(*e));
+  for (const SpecialToken& s : after) PushSpecial(&out, s, special_type);
+  out.truncated = truncated;
   *e = std::move(out);
 }
 
@@ -107,6 +133,15 @@ class BertProcessing final : public PostProcessor {
     if (add_special_tokens) WrapInSpecialTokens(e, cls_, sep_);
     return Status::Ok();
   }
+  size_t AddedTokensPair() const override { return 3; }
+  // [CLS] A [SEP] (type 0) B [SEP] (B keeps its type 1, its [SEP] is 1).
+  Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
+                          const std::string_view*) const override {
+    if (!add_special_tokens) return Status::Ok();
+    Surround(&parts[0], {&cls_, 1}, {&sep_, 1}, 0, -1);
+    Surround(&parts[1], {}, {&sep_, 1}, 1, -1);
+    return Status::Ok();
+  }
 
  private:
   SpecialToken cls_, sep_;
@@ -124,6 +159,19 @@ class RobertaProcessing final : public PostProcessor {
     if (add_special_tokens) WrapInSpecialTokens(e, cls_, sep_);
     return Status::Ok();
   }
+  size_t AddedTokensPair() const override { return 4; }
+  // <s> A </s> </s> B </s>, every type id 0 once specials are added.
+  Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
+                          const std::string_view texts[2]) const override {
+    if (trim_offsets_) {
+      TrimOffsets(&parts[0], add_prefix_space_, texts[0]);
+      TrimOffsets(&parts[1], add_prefix_space_, texts[1]);
+    }
+    if (!add_special_tokens) return Status::Ok();
+    Surround(&parts[0], {&cls_, 1}, {&sep_, 1}, 0, 0);
+    Surround(&parts[1], {&sep_, 1}, {&sep_, 1}, 0, 0);
+    return Status::Ok();
+  }
 
  private:
   SpecialToken cls_, sep_;
@@ -139,6 +187,14 @@ class ByteLevelProcessing final : public PostProcessor {
     if (trim_offsets_) TrimOffsets(e, add_prefix_space_, text);
     return Status::Ok();
   }
+  size_t AddedTokensPair() const override { return 0; }
+  Status ProcessPairParts(Encoding parts[2], bool, const std::string_view texts[2]) const override {
+    if (trim_offsets_) {
+      TrimOffsets(&parts[0], add_prefix_space_, texts[0]);
+      TrimOffsets(&parts[1], add_prefix_space_, texts[1]);
+    }
+    return Status::Ok();
+  }
 
  private:
   bool trim_offsets_, add_prefix_space_;
@@ -150,11 +206,36 @@ class TemplateProcessing final : public PostProcessor {
     bool is_sequence;
     int32_t type_id;
     std::vector<SpecialToken> specials;  // for a special-token item
+    int sequence = 0;                    // 0: "A", 1: "B"
   };
-  explicit TemplateProcessing(std::vector<Item> items) : items_(std::move(items)) {
+  TemplateProcessing(std::vector<Item> items, std::vector<Item> pair_items)
+      : items_(std::move(items)), pair_items_(std::move(pair_items)) {
     for (const Item& it : items_) added_ += it.specials.size();
+    for (const Item& it : pair_items_) added_pair_ += it.specials.size();
   }
   size_t AddedTokens() const override { return added_; }
+  size_t AddedTokensPair() const override { return added_pair_; }
+  // The whole pair template is laid out into parts[0]; parts[1] ends empty.
+  Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
+                          const std::string_view*) const override {
+    if (pair_items_.empty())
+      return Status::InvalidArgument("TemplateProcessing has no \"pair\" template");
+    Encoding out;
+    for (const Item& it : pair_items_) {
+      if (it.is_sequence) {
+        Encoding& seq = parts[it.sequence];
+        std::fill(seq.type_ids.begin(), seq.type_ids.end(), it.type_id);
+        out.truncated |= seq.truncated;
+        AppendEncoding(&out, std::move(seq));
+        seq = Encoding();
+      } else if (add_special_tokens) {
+        for (const SpecialToken& s : it.specials) PushSpecial(&out, s, it.type_id);
+      }
+    }
+    parts[0] = std::move(out);
+    parts[1] = Encoding();
+    return Status::Ok();
+  }
   Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
     Encoding out;
     const size_t n = e->size() + added_;
@@ -189,7 +270,9 @@ class TemplateProcessing final : public PostProcessor {
 
  private:
   std::vector<Item> items_;
+  std::vector<Item> pair_items_;
   size_t added_ = 0;
+  size_t added_pair_ = 0;
 };
 
 class SequenceProcessing final : public PostProcessor {
@@ -203,6 +286,17 @@ class SequenceProcessing final : public PostProcessor {
   }
   Status Process(Encoding* e, bool add_special_tokens, std::string_view text) const override {
     for (const auto& p : parts_) TEXTEMBED_RETURN_IF_ERROR(p->Process(e, add_special_tokens, text));
+    return Status::Ok();
+  }
+  size_t AddedTokensPair() const override {
+    size_t n = 0;
+    for (const auto& p : parts_) n += p->AddedTokensPair();
+    return n;
+  }
+  Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
+                          const std::string_view texts[2]) const override {
+    for (const auto& p : parts_)
+      TEXTEMBED_RETURN_IF_ERROR(p->ProcessPairParts(parts, add_special_tokens, texts));
     return Status::Ok();
   }
 
@@ -220,18 +314,19 @@ Result<SpecialToken> PairField(const nlohmann::json& node, const char* key) {
   return SpecialToken{(*it)[0].get<std::string>(), (*it)[1].get<int32_t>()};
 }
 
-Result<std::unique_ptr<PostProcessor>> MakeTemplate(const nlohmann::json& node) {
-  auto single = node.find("single");
-  if (single == node.end() || !single->is_array())
-    return Status::Corruption("TemplateProcessing without \"single\" template");
-  const nlohmann::json specials =
-      node.contains("special_tokens") ? node["special_tokens"] : nlohmann::json::object();
+// One template ("single" or "pair") of TemplateProcessing.
+Result<std::vector<TemplateProcessing::Item>> ParseTemplate(const nlohmann::json& pieces,
+                                                            const nlohmann::json& specials) {
   std::vector<TemplateProcessing::Item> items;
-  for (const auto& piece : *single) {
+  for (const auto& piece : pieces) {
     TemplateProcessing::Item item{false, 0, {}};
     if (piece.contains("Sequence")) {
       item.is_sequence = true;
       TEXTEMBED_ASSIGN_OR_RETURN(item.type_id, Field<int32_t>(piece["Sequence"], "type_id", 0));
+      TEXTEMBED_ASSIGN_OR_RETURN(std::string id, Field<std::string>(piece["Sequence"], "id", "A"));
+      if (id != "A" && id != "B")
+        return Status::Corruption("TemplateProcessing: sequence id \"" + id + "\" is neither A nor B");
+      item.sequence = id == "A" ? 0 : 1;
     } else if (piece.contains("SpecialToken")) {
       const nlohmann::json& st = piece["SpecialToken"];
       TEXTEMBED_ASSIGN_OR_RETURN(item.type_id, Field<int32_t>(st, "type_id", 0));
@@ -250,7 +345,22 @@ Result<std::unique_ptr<PostProcessor>> MakeTemplate(const nlohmann::json& node) 
     }
     items.push_back(std::move(item));
   }
-  return std::unique_ptr<PostProcessor>(std::make_unique<TemplateProcessing>(std::move(items)));
+  return items;
+}
+
+Result<std::unique_ptr<PostProcessor>> MakeTemplate(const nlohmann::json& node) {
+  auto single = node.find("single");
+  if (single == node.end() || !single->is_array())
+    return Status::Corruption("TemplateProcessing without \"single\" template");
+  const nlohmann::json specials =
+      node.contains("special_tokens") ? node["special_tokens"] : nlohmann::json::object();
+  TEXTEMBED_ASSIGN_OR_RETURN(auto items, ParseTemplate(*single, specials));
+  std::vector<TemplateProcessing::Item> pair_items;
+  if (auto pair = node.find("pair"); pair != node.end() && pair->is_array()) {
+    TEXTEMBED_ASSIGN_OR_RETURN(pair_items, ParseTemplate(*pair, specials));
+  }
+  return std::unique_ptr<PostProcessor>(
+      std::make_unique<TemplateProcessing>(std::move(items), std::move(pair_items)));
 }
 
 }  // namespace
@@ -292,6 +402,22 @@ Result<std::unique_ptr<PostProcessor>> MakePostProcessor(const nlohmann::json& n
     return Status::Corruption(std::string("post_processor: ") + e.what());
   }
   return Status::Unimplemented("post_processor type \"" + type + "\" is not supported");
+}
+
+void AppendEncoding(Encoding* into, Encoding&& from) {
+  auto append = [](auto& to, auto& src) {
+    if (to.empty()) {
+      to = std::move(src);
+    } else {
+      to.insert(to.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+    }
+  };
+  append(into->ids, from.ids);
+  append(into->tokens, from.tokens);
+  append(into->offsets, from.offsets);
+  append(into->type_ids, from.type_ids);
+  append(into->special_tokens_mask, from.special_tokens_mask);
+  into->truncated |= from.truncated;
 }
 
 }  // namespace textembed::tokenizer

@@ -10,47 +10,20 @@
 #include <nlohmann/json.hpp>
 
 #include "test_data.h"
+#include "variant_tokenizers.h"
 #include "textembed/tokenizer.h"
 
 namespace textembed {
 namespace {
 
-nlohmann::json ReadJson(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return nlohmann::json::parse(ss.str());
-}
-
-// Same substitution rules as gen_pipeline_cases.js.
-nlohmann::json Substitute(const nlohmann::json& v, const nlohmann::json& base) {
-  if (v.is_string() && v == "$base_normalizer") return base["normalizer"];
-  if (v.is_string() && v == "$base_post_processor") return base["post_processor"];
-  if (v.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& x : v) {
-      if (x.is_string() && x == "$base") {
-        for (const auto& t : base["added_tokens"]) out.push_back(t);
-      } else {
-        out.push_back(Substitute(x, base));
-      }
-    }
-    return out;
-  }
-  if (v.is_object()) {
-    nlohmann::json out = nlohmann::json::object();
-    for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = Substitute(it.value(), base);
-    return out;
-  }
-  return v;
-}
+using testing::ReadJsonFile;
 
 class PipelineCases : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const auto dir = testing::SourceDir() / "tests/unit/tokenizer/data";
-    spec_ = new nlohmann::json(ReadJson(dir / "pipeline_cases.spec.json"));
-    cases_ = new nlohmann::json(ReadJson(dir / "pipeline_cases.json"));
+    spec_ = new nlohmann::json(ReadJsonFile(dir / "pipeline_cases.spec.json"));
+    cases_ = new nlohmann::json(ReadJsonFile(dir / "pipeline_cases.json"));
   }
   static void TearDownTestSuite() {
     delete spec_;
@@ -65,12 +38,7 @@ nlohmann::json* PipelineCases::cases_ = nullptr;
 TEST_F(PipelineCases, EveryVariantMatchesHuggingFace) {
   std::map<std::string, Tokenizer> tokenizers;
   for (auto it = (*spec_)["variants"].begin(); it != (*spec_)["variants"].end(); ++it) {
-    const nlohmann::json base = ReadJson(testing::SharedDir() / it.value()["base"].get<std::string>() /
-                                         "tokenizer.json");
-    nlohmann::json merged = base;
-    for (auto o = it.value()["override"].begin(); o != it.value()["override"].end(); ++o)
-      merged[o.key()] = Substitute(o.value(), base);
-    auto tok = Tokenizer::FromJson(merged.dump());
+    auto tok = testing::BuildVariant(it.value());
     ASSERT_TRUE(tok.ok()) << it.key() << ": " << tok.status().ToString();
     tokenizers.emplace(it.key(), std::move(tok).value());
   }

@@ -7,23 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-function build(shared, variant) {
-  const base = JSON.parse(fs.readFileSync(path.join(shared, variant.base, 'tokenizer.json'), 'utf8'));
-  const out = JSON.parse(JSON.stringify(base));
-  const subst = (v) => {
-    if (v === '$base_normalizer') return base.normalizer;
-    if (v === '$base_post_processor') return base.post_processor;
-    if (Array.isArray(v)) return v.flatMap((x) => (x === '$base' ? base.added_tokens : [subst(x)]));
-    if (v && typeof v === 'object') {
-      const o = {};
-      for (const [k, x] of Object.entries(v)) o[k] = subst(x);
-      return o;
-    }
-    return v;
-  };
-  for (const [k, v] of Object.entries(variant.override)) out[k] = subst(v);
-  return out;
-}
+const { build } = require('./variants.js');
 
 (async () => {
   const shared = process.argv[2];
