@@ -7,14 +7,14 @@
 # equal HF's. Prints the first minimal mismatching string per class on failure.
 # Also: pair encodings of STS-B dev pairs with each truncation strategy.
 # Env: DIFF_FUZZ_COUNT strings per tokenizer (default 600), DIFF_FUZZ_SEED
-# (default: a new seed per day, printed), PAIR_LIMIT pairs (default 300).
+# (default 1, so CI is repeatable; set another to explore), PAIR_LIMIT pairs (default 300).
 set -uo pipefail
 
 TEST_NAME=tokenizer_diff_fuzz_test
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SPEC_DIR=$SRC_DIR/tests/unit/tokenizer/data
-SEED=${DIFF_FUZZ_SEED:-$(date -u +%Y%m%d)}
+SEED=${DIFF_FUZZ_SEED:-1}
 echo "seed $SEED"
 if node "$NODE_DIR/diff_fuzz.js" --bin "$BIN" --models-from "$DATA_DIR/tokenizers" --models-from "$DATA_DIR/models" \
   --variants "$SPEC_DIR/pipeline_cases.spec.json" --variants "$SPEC_DIR/hf_regressions.spec.json" --shared "$DATA_DIR" \
