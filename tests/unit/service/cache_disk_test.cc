@@ -281,7 +281,10 @@ TEST(CacheDiskTest, KillDuringWritesLeavesNoTornEntry) {
     if (!cache.ok()) ::_exit(3);
     for (uint64_t i = 0;; ++i) {  // forever, until killed
       (*cache)->Put(TestKey(i % 20000), TestVector(i % 20000));
-      if (i == 3000) (void)!::write(ready[1], "r", 1);
+      if (i == 3000) {  // some commits have landed for sure; then keep writing until killed
+        if (!(*cache)->Flush().ok()) ::_exit(4);
+        (void)!::write(ready[1], "r", 1);
+      }
     }
   }
   ::close(ready[1]);
