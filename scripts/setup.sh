@@ -17,7 +17,9 @@ build_pkgs=(build-essential cmake ninja-build pkg-config clang
   # test tools: promtool checks the /metrics exposition, curl drives the server
   prometheus curl python3-venv ccache
   # clang's OpenMP runtime: the libFuzzer build (make fuzz) compiles with clang
-  libomp-dev)
+  libomp-dev
+  # ...and its libFuzzer + sanitizer runtimes, only a *recommends* of clang-14
+  libclang-rt-14-dev)
 # Node runs the reference tokenizer; machines that already have a node/npm
 # (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keep theirs.
 command -v node >/dev/null && command -v npm >/dev/null || build_pkgs+=(nodejs npm)

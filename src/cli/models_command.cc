@@ -4,7 +4,8 @@
 //   textembed models [--models-dir DIR] [--model NAME=SOURCE ...] [--threads N]
 //
 // {"name":..,"source":..,"architecture":..,"dimension":..,"max_length":..,
-//  "pooling":..,"normalize":..,"weights_file":..,"bytes":..} or, for a model
+//  "pooling":..,"normalize":..,"modules":..,"weights_file":..,"bytes":..}
+// ("modules": where pooling/Dense/Normalize came from) or, for a model
 // that cannot be loaded, {"name":..,"source":..,"error":".."} (exit status 1).
 #include <algorithm>
 #include <cstdio>
@@ -71,6 +72,7 @@ void RunModels(const ModelsFlags& flags) {
       line["max_length"] = info->max_length;
       line["pooling"] = info->pooling;
       line["normalize"] = info->normalize;
+      line["modules"] = info->modules;
       line["weights_file"] = info->weights_file;
       line["bytes"] = (*service)->Models().front().bytes;
     }

@@ -350,7 +350,7 @@ ApiHandler::Outcome ApiHandler::TeiInfo() {
   json.Key("model_type").BeginObject().Key("embedding").BeginObject().Key("pooling").String(info->pooling);
   json.EndObject().EndObject();
   json.Key("dimension").Uint(info->dimension).Key("max_input_length").Uint(info->max_length);
-  json.Key("normalize").Bool(info->normalize);
+  json.Key("normalize").Bool(info->normalize).Key("modules").String(info->modules);
   json.Key("max_concurrent_requests").Uint(options_.max_concurrent_requests);
   json.Key("max_client_batch_size").Uint(options_.limits.max_inputs);
   json.Key("max_body_bytes").Uint(options_.max_body_bytes);

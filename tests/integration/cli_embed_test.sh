@@ -112,7 +112,7 @@ check "--cache-dir holds an LMDB store" test -n "$(ls "$WORK/cache")"
 # models: one JSON line per model with what it is.
 "$BIN" models --models-dir "$DATA_DIR/models" > "$WORK/models.out" 2> "$WORK/err"; rc=$?
 check "models lists the shared models (all-MiniLM-L6-v2 has no weights: an error line, exit 1)" \
-  test $rc -eq 1 -a -n "$(grep '"name":"bert-tiny-random"' "$WORK/models.out" | grep '"dimension":128')" \
+  test $rc -eq 1 -a -n "$(grep '"name":"bert-tiny-random"' "$WORK/models.out" | grep '"dimension":128' | grep '"modules":"modules.json')" \
   -a -n "$(grep '"name":"all-MiniLM-L6-v2"' "$WORK/models.out" | grep '"error"')"
 
 # bench prints one JSON line with the figures scripts read.

@@ -163,7 +163,11 @@ std::string MetricsRegistry::Render() const {
     // Entries are never removed and their families never move, so holding the
     // registry lock while rendering only delays registrations, not recording.
     std::lock_guard lock(mutex_);
-    for (const auto& [name, entry] : entries_) {
+    // Named references, not a structured binding: clang 14 (the fuzz build)
+    // cannot capture structured bindings in the lambdas below.
+    for (const auto& named_entry : entries_) {
+      const std::string& name = named_entry.first;
+      const auto& entry = named_entry.second;
       // A labelled family nobody has used yet has no samples; Prometheus
       // clients leave such families out, and so do we.
       std::string body;

@@ -1,11 +1,13 @@
 // The bf16 and int8 encoders against the same engine in f32 on the random test
 // models: every STS-B dev sentence plus textembed's own texts (adversarial,
 // multilingual, long), min cosine of the pooled embeddings (int8 ≥ 0.999,
-// bf16 ≥ 0.9999) and the STS-B dev Spearman within 0.002 of f32's; and results
-// independent of batching and thread count, as for f32.
+// bf16 ≥ 0.9999), how far each STS-B pair's cosine moves, and (on the whole
+// dev set) the STS-B Spearman within 0.002 of f32's; and results independent
+// of batching and thread count, as for f32.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -91,9 +93,14 @@ double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
   return sxy / std::sqrt(sxx * syy);
 }
 
-// Spearman of cosine similarity vs the gold scores over the STS-B dev pairs
-// whose sentences are among the first `rows` golden sentences.
-double StsbSpearman(const std::vector<std::vector<float>>& embeddings, size_t rows) {
+// The STS-B dev pairs whose sentences are both among the first `rows` golden
+// sentences: gold score and cosine of the two embeddings.
+struct StsbPairs {
+  std::vector<double> gold, cosine;
+  double Spearman() const { return gold.size() < 10 ? 0.0 : engine::Spearman(gold, cosine); }
+};
+
+StsbPairs ScoreStsbPairs(const std::vector<std::vector<float>>& embeddings, size_t rows) {
   std::map<std::string, size_t> row_of;
   {
     std::ifstream in(testing::GoldensDir() / "stsb-dev-sentences.jsonl");
@@ -102,7 +109,7 @@ double StsbSpearman(const std::vector<std::vector<float>>& embeddings, size_t ro
       if (!line.empty()) row_of[nlohmann::json::parse(line)["text"].get<std::string>()] = i++;
   }
   std::ifstream tsv(textembed::testing::SharedDir() / "data/stsb/stsb-dev.tsv");
-  std::vector<double> gold, cosine;
+  StsbPairs pairs;
   for (std::string line; std::getline(tsv, line);) {
     std::istringstream fields(line);
     std::string score, a, b;
@@ -110,11 +117,11 @@ double StsbSpearman(const std::vector<std::vector<float>>& embeddings, size_t ro
     std::getline(fields, a, '\t');
     std::getline(fields, b, '\t');
     if (!row_of.count(a) || !row_of.count(b)) continue;
-    gold.push_back(std::stod(score));
+    pairs.gold.push_back(std::stod(score));
     const auto& x = embeddings[row_of[a]];
-    cosine.push_back(testing::Cosine(x.data(), embeddings[row_of[b]].data(), x.size()));
+    pairs.cosine.push_back(testing::Cosine(x.data(), embeddings[row_of[b]].data(), x.size()));
   }
-  return gold.size() < 10 ? 0.0 : Spearman(gold, cosine);
+  return pairs;
 }
 
 std::unique_ptr<Encoder> Load(const std::string& model, const std::string& dtype, int threads) {
@@ -128,10 +135,11 @@ std::unique_ptr<Encoder> Load(const std::string& model, const std::string& dtype
 
 struct Fidelity {
   double min_cosine = 1, spearman = 0;
+  double max_pair_cosine_shift = 0;  // largest |cos(a,b) - cos_f32(a,b)| over the STS-B pairs
 };
 
 Fidelity Compare(const std::string& model, const std::string& dtype,
-                 const std::vector<std::vector<float>>& f32) {
+                 const std::vector<std::vector<float>>& f32, const StsbPairs& f32_pairs) {
   const Corpus& corpus = TestCorpus();
   auto encoder = Load(model, dtype, 2);
   if (!encoder) return {};
@@ -142,11 +150,21 @@ Fidelity Compare(const std::string& model, const std::string& dtype,
     const double c = testing::Cosine(got[i].data(), f32[i].data(), got[i].size());
     if (c < f.min_cosine) f.min_cosine = c, worst = i;
   }
-  f.spearman = StsbSpearman(got, corpus.stsb);
-  std::printf("[ quantized ] %s %s: min cosine to f32 %.7f (text %zu of %zu), STS-B Spearman %.5f\n", model.c_str(),
-              dtype.c_str(), f.min_cosine, worst, got.size(), f.spearman);
+  const StsbPairs pairs = ScoreStsbPairs(got, corpus.stsb);
+  f.spearman = pairs.Spearman();
+  for (size_t i = 0; i < pairs.cosine.size(); ++i)
+    f.max_pair_cosine_shift = std::max(f.max_pair_cosine_shift, std::abs(pairs.cosine[i] - f32_pairs.cosine[i]));
+  std::printf("[ quantized ] %s %s: min cosine to f32 %.7f (text %zu of %zu), STS-B Spearman %.5f, "
+              "largest pair cosine shift %.5f\n",
+              model.c_str(), dtype.c_str(), f.min_cosine, worst, got.size(), f.spearman, f.max_pair_cosine_shift);
   return f;
 }
+
+// How far a pair's cosine may move from f32's: set from the measured
+// worst case on both models (int8 0.0062, bf16 0.0015 over the 1,500 STS-B
+// dev pairs) with 2x headroom.
+constexpr double kInt8PairCosineShift = 0.012;
+constexpr double kBf16PairCosineShift = 0.003;
 
 class QuantizedEncoderTest : public ::testing::TestWithParam<std::string> {};
 
@@ -155,15 +173,27 @@ TEST_P(QuantizedEncoderTest, CloseToF32OnStsbAndOwnTexts) {
   auto f32_encoder = Load(model, "f32", 2);
   ASSERT_NE(f32_encoder, nullptr);
   const auto f32 = EmbedAll(*f32_encoder, TestCorpus().ids);
-  const double f32_spearman = StsbSpearman(f32, TestCorpus().stsb);
-  std::printf("[ quantized ] %s f32: STS-B Spearman %.5f\n", model.c_str(), f32_spearman);
+  const StsbPairs f32_pairs = ScoreStsbPairs(f32, TestCorpus().stsb);
+  const double f32_spearman = f32_pairs.Spearman();
+  std::printf("[ quantized ] %s f32: STS-B Spearman %.5f over %zu pairs\n", model.c_str(), f32_spearman,
+              f32_pairs.gold.size());
+  // The Spearman criterion needs the whole dev set: on the few pairs a
+  // sanitizer build has time for, the random models' similar cosines reorder
+  // under any perturbation. The pair cosines themselves are checked always.
+  const bool whole_dev_set = f32_pairs.gold.size() >= 1000;
 
-  const Fidelity int8 = Compare(model, "int8", f32);
+  const Fidelity int8 = Compare(model, "int8", f32, f32_pairs);
   EXPECT_GE(int8.min_cosine, 0.999);
-  EXPECT_NEAR(int8.spearman, f32_spearman, 0.002);
-  const Fidelity bf16 = Compare(model, "bf16", f32);
+  EXPECT_LE(int8.max_pair_cosine_shift, kInt8PairCosineShift);
+  if (whole_dev_set) {
+    EXPECT_NEAR(int8.spearman, f32_spearman, 0.002);
+  }
+  const Fidelity bf16 = Compare(model, "bf16", f32, f32_pairs);
   EXPECT_GE(bf16.min_cosine, 0.9999);
-  EXPECT_NEAR(bf16.spearman, f32_spearman, 0.002);
+  EXPECT_LE(bf16.max_pair_cosine_shift, kBf16PairCosineShift);
+  if (whole_dev_set) {
+    EXPECT_NEAR(bf16.spearman, f32_spearman, 0.002);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, QuantizedEncoderTest, ::testing::Values("minilm-l6-random", "bert-tiny-random"));
