@@ -26,7 +26,8 @@ build: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j$(JOBS)
 
 $(ASAN)/build.ninja:
-	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_SANITIZE=ON \
+	  -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 
 build-asan: $(ASAN)/build.ninja
 	@cmake --build $(ASAN) -j$(JOBS)
@@ -67,7 +68,7 @@ test-integration: build
 # pytorch_model.bin reader and the HTTP API handler (over a real Service).
 fuzz:
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF >/dev/null
+	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz server_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
 	@mkdir -p $(FUZZ)/pytorch_bin_fuzz_corpus && cp tests/data/models/pytorch-bin/*.bin $(FUZZ)/pytorch_bin_fuzz_corpus/
