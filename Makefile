@@ -1,11 +1,13 @@
 # Thin wrapper over CMake/Ninja with the targets users of the Go service know.
-#   make setup && make run     install deps, build, embed sample text
+#   make setup && make run     install deps and models, build, serve on :8080
 #   make test                  unit (Release + ASan/UBSan), integration, short fuzz
 JOBS      ?= $(shell nproc)
 BUILD     ?= build/release
 ASAN      ?= build/asan
 FUZZ      ?= build/fuzz
-MODEL     ?= ../shared/models/minilm-l6-random
+MODEL     ?= $(if $(wildcard models/all-MiniLM-L6-v2/model.safetensors),models/all-MiniLM-L6-v2,../shared/models/minilm-l6-random)
+HOST      ?= 127.0.0.1
+PORT      ?= $(or $(TEXTEMBED_PORT),8080)
 FUZZ_SECONDS ?= 30
 export TEXTEMBED_TEST_DATA ?= $(abspath ../shared)
 
@@ -14,7 +16,7 @@ CCACHE    := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS ?= $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: setup build build-asan run test test-unit test-asan test-tsan test-integration fuzz fuzz-parity bench fresh-check models clean
+.PHONY: setup build build-asan run demo test test-unit test-asan test-tsan test-integration fuzz fuzz-parity bench fresh-check models clean
 
 setup:
 	@scripts/setup.sh
@@ -32,9 +34,19 @@ $(ASAN)/build.ninja:
 build-asan: $(ASAN)/build.ninja
 	@cmake --build $(ASAN) -j$(JOBS)
 
-# The main job: embed sample text with the default model and print JSON lines.
-# Builds only the binary it runs.
+# The main job: serve the default model over HTTP (OpenAI + TEI routes on
+# PORT, Prometheus /metrics on :2112) until Ctrl-C / SIGTERM. Builds only the
+# binary it runs. The default model is the trained all-MiniLM-L6-v2 that setup
+# lays out, else the shared random-weight copy of it.
 run: $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j$(JOBS) --target textembed
+	@echo "textembed: serving $(MODEL) on http://$(HOST):$(PORT) (Ctrl-C stops). Try:"
+	@echo "  curl -s $(HOST):$(PORT)/v1/embeddings -d '{\"input\":[\"hello world\"]}'"
+	@echo "  curl -s $(HOST):$(PORT)/embed -d '{\"inputs\":\"hello world\"}'"
+	@$(BUILD)/textembed serve --model $(MODEL) --host $(HOST) --port $(PORT) $(SERVE_FLAGS)
+
+# Embed a few sample texts with MODEL and print the start of each JSON line.
+demo: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j$(JOBS) --target textembed
 	@printf '%s\n' "textembed turns text into embeddings." "Ein Satz auf Deutsch." "日本語の文です。" \
 	  | $(BUILD)/textembed embed --model $(MODEL) --output jsonl | cut -c1-160

@@ -8,6 +8,9 @@
 #   scripts/fresh_machine_check.sh                      README's commands, one after the other
 #   scripts/fresh_machine_check.sh 'make setup && make run'   only these command(s)
 #   options: --rev REV (default HEAD)  --rebuild-base  --keep (keep the run folder)
+# A command that runs `make run` (which serves until stopped) passes when the
+# server answers /health and POST /v1/embeddings on $FRESH_SERVE_PORT (18080)
+# and then exits 0 on SIGTERM.
 #            --base-only (just build the cached root)
 #
 # Needs root (debootstrap, mount, chroot) and the network this machine has to
@@ -55,6 +58,16 @@ for tool in debootstrap chroot git mount; do
 done
 
 log() { printf '[fresh-check %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+# The port `make run` serves on inside the chroot (it shares this machine's network).
+SERVE_PORT=${FRESH_SERVE_PORT:-18080}
+# SIGTERM to the `textembed serve` processes whose root is the chroot.
+stop_served_processes() {
+  local pid
+  for pid in $(pgrep -f 'textembed serve' || true); do
+    [[ $(readlink "/proc/$pid/root" 2>/dev/null) == "$root" ]] && kill -TERM "$pid"
+  done
+  return 0
+}
 now() { date +%s; }
 duration() { local s=$1; printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 
@@ -211,9 +224,30 @@ for command in "${commands[@]}"; do
   log "\$ $command   (log: $run/logs/$i.log)"
   t0=$(now)
   set +e
-  chroot "$root" /usr/bin/env -i "${chroot_env[@]}" /bin/bash -c "cd /work/textembed && $command" 2>&1 \
-    | tee "$run/logs/$i.log"
-  rc=${PIPESTATUS[0]}
+  if [[ $command == *"make run"* ]]; then
+    # `make run` serves until stopped: it passes when the server answers
+    # /health and an embedding request, then exits 0 on SIGTERM.
+    chroot "$root" /usr/bin/env -i "${chroot_env[@]}" TEXTEMBED_PORT=$SERVE_PORT TEXTEMBED_METRICS_PORT=0 \
+      /bin/bash -c "cd /work/textembed && $command" >"$run/logs/$i.log" 2>&1 &
+    runner=$!
+    served=0
+    while kill -0 "$runner" 2>/dev/null; do
+      if curl -sf "http://127.0.0.1:$SERVE_PORT/health" >/dev/null 2>&1; then
+        reply=$(curl -s "http://127.0.0.1:$SERVE_PORT/v1/embeddings" -d '{"input":["hello fresh machine"]}')
+        if [[ $reply == *'"embedding":['* ]]; then served=1; log "served: ${reply:0:120}…"; else log "bad reply: $reply"; fi
+        stop_served_processes
+        break
+      fi
+      sleep 5
+    done
+    wait "$runner"; rc=$?
+    cat "$run/logs/$i.log"
+    ((served)) || { log "the server never answered"; ((rc != 0)) || rc=1; }
+  else
+    chroot "$root" /usr/bin/env -i "${chroot_env[@]}" /bin/bash -c "cd /work/textembed && $command" 2>&1 \
+      | tee "$run/logs/$i.log"
+    rc=${PIPESTATUS[0]}
+  fi
   set -e
   took=$(duration $(($(now) - t0)))
   if ((rc == 0)); then verdict=PASS; else verdict="FAIL (exit $rc)"; overall=1; fi
