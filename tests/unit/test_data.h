@@ -1,12 +1,28 @@
 // Where tests find ../shared (models, corpora, goldens): $TEXTEMBED_TEST_DATA,
-// else the folder configured at build time (the shared/ beside the checkout).
+// else the folder configured at build time (the shared/ beside the checkout);
+// and readers for the formats the reference data comes in.
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace textembed::testing {
 
 std::filesystem::path SharedDir();
 std::filesystem::path SourceDir();  // the repository root
+
+// A raw little-endian float32 array (reference embeddings, row after row).
+std::vector<float> ReadF32(const std::filesystem::path& path);
+
+// The "text" field of each line of a JSON-lines file (the golden corpora).
+std::vector<std::string> ReadJsonlTexts(const std::filesystem::path& path);
+
+// One line of shared/data/stsb/stsb-dev.tsv: the gold similarity score of two sentences.
+struct StsbPair {
+  double score;
+  std::string a, b;
+};
+std::vector<StsbPair> ReadStsbDevPairs();
 
 }  // namespace textembed::testing

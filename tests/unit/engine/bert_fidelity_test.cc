@@ -47,7 +47,7 @@ double MinCosineAgainstGolden(const std::filesystem::path& model_dir, const std:
     if (!status.ok()) return 0;
     const auto pooled = testing::MeanPoolNormalize(hidden, packed, width);
     for (size_t i = first; i < last; ++i) {
-      const double cosine = testing::Cosine(pooled[i - first].data(), golden.data() + i * width, width);
+      const double cosine = testing::Cosine(pooled[i - first], std::span(golden).subspan(i * width, width));
       if (cosine < min_cosine) min_cosine = cosine, worst = i;
     }
     first = last;

@@ -1,8 +1,10 @@
-// Test helpers: the STS-B token ids and reference embeddings in /work/shared,
-// packing sequences into a PackedBatch, and mean pooling (the pipeline owns
-// the real pooling; the engine tests only need the reference's definition).
+// Engine test helpers: the STS-B token ids in shared/, packing sequences into
+// a PackedBatch, and mean pooling (the pipeline owns the real pooling; the
+// engine tests only need the reference's definition). Reading reference
+// embeddings and comparing with them: test_data.h and test_math.h.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "engine/encoder.h"
 #include "test_data.h"
+#include "test_math.h"
 
 namespace textembed::engine::testing {
 
@@ -22,8 +25,14 @@ inline std::filesystem::path ModelDir(const std::string& name) {
   return textembed::testing::SharedDir() / "models" / name;
 }
 
-inline std::vector<std::vector<int32_t>> ReadStsbIds() {
-  std::ifstream in(GoldensDir() / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
+// Shared with the other layers' tests; here so `testing::` finds them too.
+using textembed::testing::Cosine;
+using textembed::testing::ReadF32;
+using textembed::testing::Spearman;
+
+// The "ids" field of each line of a JSON-lines file of token ids.
+inline std::vector<std::vector<int32_t>> ReadIds(const std::filesystem::path& path) {
+  std::ifstream in(path);
   std::vector<std::vector<int32_t>> ids;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) ids.push_back(nlohmann::json::parse(line)["ids"].get<std::vector<int32_t>>());
@@ -31,11 +40,8 @@ inline std::vector<std::vector<int32_t>> ReadStsbIds() {
   return ids;
 }
 
-inline std::vector<float> ReadF32(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<float> values(std::filesystem::file_size(path) / sizeof(float));
-  in.read(reinterpret_cast<char*>(values.data()), values.size() * sizeof(float));
-  return values;
+inline std::vector<std::vector<int32_t>> ReadStsbIds() {
+  return ReadIds(GoldensDir() / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
 }
 
 // Owns the arrays a PackedBatch points into.
@@ -64,16 +70,6 @@ inline std::vector<std::vector<float>> MeanPoolNormalize(const std::vector<float
     out.push_back(std::move(row));
   }
   return out;
-}
-
-inline double Cosine(const float* a, const float* b, size_t n) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < n; ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-  }
-  return dot / std::sqrt(na * nb);
 }
 
 // Sanitizer builds run ~20x slower: they check a prefix of the corpus.

@@ -3,21 +3,15 @@
 
 #include <cmath>
 #include <cstddef>
-#include <random>
 #include <vector>
 
 #include "engine/kernels.h"
+#include "test_math.h"
 
 namespace textembed::engine {
 namespace {
 
-std::vector<float> Random(size_t n, float scale, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using textembed::testing::RandomNormal;
 
 std::vector<const KernelSet*> AllSets() {
   std::vector<const KernelSet*> sets{&PortableKernels()};
@@ -43,7 +37,7 @@ TEST(KernelsTest, GeluMatchesErfInDoublePrecision) {
 
 TEST(KernelsTest, SoftmaxMatchesDoublePrecision) {
   for (size_t n : {1u, 7u, 16u, 33u, 250u}) {
-    const auto x = Random(n, 4.0f, n);
+    const auto x = RandomNormal(n, 4.0f, n);
     double max = -1e30, sum = 0;
     for (float v : x) max = std::max(max, double(v));
     for (float v : x) sum += std::exp(v - max);
@@ -57,8 +51,9 @@ TEST(KernelsTest, SoftmaxMatchesDoublePrecision) {
 
 TEST(KernelsTest, AddLayerNormAgreesAcrossKernelSets) {
   const size_t rows = 5, cols = 200;  // not a multiple of 16: exercises tails
-  const auto x = Random(rows * cols, 1.0f, 1), residual = Random(rows * cols, 3.0f, 2);
-  const auto bias = Random(cols, 0.5f, 3), gamma = Random(cols, 1.0f, 4), beta = Random(cols, 1.0f, 5);
+  const auto x = RandomNormal(rows * cols, 1.0f, 1), residual = RandomNormal(rows * cols, 3.0f, 2);
+  const auto bias = RandomNormal(cols, 0.5f, 3), gamma = RandomNormal(cols, 1.0f, 4);
+  const auto beta = RandomNormal(cols, 1.0f, 5);
   std::vector<std::vector<float>> outs;
   for (const KernelSet* k : AllSets()) {
     std::vector<float> out = residual;  // in place over the residual, as the encoder does
@@ -90,10 +85,10 @@ TEST(KernelsTest, AttentionAgreesWithDoublePrecision) {
     for (size_t head_dim : {16u, 32u, 64u, 24u}) {
       for (size_t len : {1u, 3u, 17u, 64u, 130u}) {
         const size_t ld = 3 * head_dim + 5;
-        const auto qkv = Random(len * ld, 1.5f, uint32_t(len * head_dim));
+        const auto qkv = RandomNormal(len * ld, 1.5f, uint32_t(len * head_dim));
         const float scale = 1.0f / std::sqrt(float(head_dim));
-        const auto bias = Random(3 * head_dim, 0.5f, 99);
-        const auto position_table = Random(2 * len - 1, 2.0f, uint32_t(7 * len));
+        const auto bias = RandomNormal(3 * head_dim, 0.5f, 99);
+        const auto position_table = RandomNormal(2 * len - 1, 2.0f, uint32_t(7 * len));
         const float* position_bias = with_position_bias ? position_table.data() + (len - 1) : nullptr;
         for (const KernelSet* k : AllSets()) {
           std::vector<float> out(len * head_dim, -1.0f);

@@ -9,11 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <random>
-#include <sstream>
 
 #include "engine/encoder.h"
 #include "golden_data.h"
@@ -22,14 +20,6 @@ namespace textembed::engine {
 namespace {
 
 using testing::Packed;
-
-std::vector<std::vector<int32_t>> ReadIds(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<std::vector<int32_t>> ids;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) ids.push_back(nlohmann::json::parse(line)["ids"].get<std::vector<int32_t>>());
-  return ids;
-}
 
 // STS-B dev sentences (in the goldens' order) followed by the own texts.
 struct Corpus {
@@ -40,10 +30,10 @@ struct Corpus {
 const Corpus& TestCorpus() {
   static const Corpus corpus = [] {
     Corpus c;
-    c.ids = ReadIds(testing::GoldensDir() / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
+    c.ids = testing::ReadStsbIds();
     c.ids.resize(testing::SentenceLimit(c.ids.size()));
     c.stsb = c.ids.size();
-    auto own = ReadIds(std::filesystem::path(TEXTEMBED_SOURCE_DIR) / "tests/data/goldens/own_texts.ids.jsonl");
+    auto own = testing::ReadIds(std::filesystem::path(TEXTEMBED_SOURCE_DIR) / "tests/data/goldens/own_texts.ids.jsonl");
     own.resize(std::min(own.size(), testing::SentenceLimit(own.size())));
     c.ids.insert(c.ids.end(), own.begin(), own.end());
     return c;
@@ -66,60 +56,23 @@ std::vector<std::vector<float>> EmbedAll(const Encoder& encoder, const std::vect
   return out;
 }
 
-std::vector<double> Ranks(const std::vector<double>& x) {
-  std::vector<size_t> order(x.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
-  std::vector<double> ranks(x.size());
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) ranks[order[k]] = (i + j) / 2.0;
-    i = j + 1;
-  }
-  return ranks;
-}
-
-double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  const auto rx = Ranks(x), ry = Ranks(y);
-  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / rx.size();
-  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / ry.size();
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < rx.size(); ++i) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  return sxy / std::sqrt(sxx * syy);
-}
-
 // The STS-B dev pairs whose sentences are both among the first `rows` golden
 // sentences: gold score and cosine of the two embeddings.
 struct StsbPairs {
   std::vector<double> gold, cosine;
-  double Spearman() const { return gold.size() < 10 ? 0.0 : engine::Spearman(gold, cosine); }
+  double Spearman() const { return gold.size() < 10 ? 0.0 : testing::Spearman(gold, cosine); }
 };
 
 StsbPairs ScoreStsbPairs(const std::vector<std::vector<float>>& embeddings, size_t rows) {
   std::map<std::string, size_t> row_of;
-  {
-    std::ifstream in(testing::GoldensDir() / "stsb-dev-sentences.jsonl");
-    size_t i = 0;
-    for (std::string line; std::getline(in, line) && i < rows;)
-      if (!line.empty()) row_of[nlohmann::json::parse(line)["text"].get<std::string>()] = i++;
-  }
-  std::ifstream tsv(textembed::testing::SharedDir() / "data/stsb/stsb-dev.tsv");
+  const std::vector<std::string> sentences =
+      textembed::testing::ReadJsonlTexts(testing::GoldensDir() / "stsb-dev-sentences.jsonl");
+  for (size_t i = 0; i < std::min(rows, sentences.size()); ++i) row_of[sentences[i]] = i;
   StsbPairs pairs;
-  for (std::string line; std::getline(tsv, line);) {
-    std::istringstream fields(line);
-    std::string score, a, b;
-    std::getline(fields, score, '\t');
-    std::getline(fields, a, '\t');
-    std::getline(fields, b, '\t');
+  for (const auto& [score, a, b] : textembed::testing::ReadStsbDevPairs()) {
     if (!row_of.count(a) || !row_of.count(b)) continue;
-    pairs.gold.push_back(std::stod(score));
-    const auto& x = embeddings[row_of[a]];
-    pairs.cosine.push_back(testing::Cosine(x.data(), embeddings[row_of[b]].data(), x.size()));
+    pairs.gold.push_back(score);
+    pairs.cosine.push_back(testing::Cosine(embeddings[row_of[a]], embeddings[row_of[b]]));
   }
   return pairs;
 }
@@ -147,7 +100,7 @@ Fidelity Compare(const std::string& model, const std::string& dtype,
   Fidelity f;
   size_t worst = 0;
   for (size_t i = 0; i < got.size(); ++i) {
-    const double c = testing::Cosine(got[i].data(), f32[i].data(), got[i].size());
+    const double c = testing::Cosine(got[i], f32[i]);
     if (c < f.min_cosine) f.min_cosine = c, worst = i;
   }
   const StsbPairs pairs = ScoreStsbPairs(got, corpus.stsb);

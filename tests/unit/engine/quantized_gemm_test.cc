@@ -5,22 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "engine/gemm.h"
 #include "engine/quant_gemm.h"
+#include "test_math.h"
 
 namespace textembed::engine {
 namespace {
 
-std::vector<float> Random(size_t n, float scale, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using textembed::testing::RandomNormal;
 
 // C = A · W^T in double, W in PyTorch [N × K] layout.
 std::vector<double> Reference(const std::vector<float>& a, const std::vector<float>& w, size_t m, size_t n, size_t k) {
@@ -59,7 +53,7 @@ constexpr Case kCases[] = {{13, 1152, 384}, {7, 384, 1536}, {1, 128, 128}, {11, 
 
 TEST(QuantizedGemmTest, Int8IsCloseToTheExactProduct) {
   for (const Case& cs : kCases) {
-    const auto a = Random(cs.m * cs.k, 1.0f, 1), w = Random(cs.n * cs.k, 0.05f, 2);
+    const auto a = RandomNormal(cs.m * cs.k, 1.0f, 1), w = RandomNormal(cs.n * cs.k, 0.05f, 2);
     const auto want = Reference(a, w, cs.m, cs.n, cs.k);
     for (bool portable : {true, false}) {
       const auto packed = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8, portable);
@@ -74,7 +68,7 @@ TEST(QuantizedGemmTest, Int8IsCloseToTheExactProduct) {
 // averaged over K), well below the 8-bit activations' error.
 TEST(QuantizedGemmTest, Int8Act16IsCloserToTheExactProduct) {
   for (const Case& cs : kCases) {
-    const auto a = Random(cs.m * cs.k, 1.0f, 1), w = Random(cs.n * cs.k, 0.05f, 2);
+    const auto a = RandomNormal(cs.m * cs.k, 1.0f, 1), w = RandomNormal(cs.n * cs.k, 0.05f, 2);
     const auto want = Reference(a, w, cs.m, cs.n, cs.k);
     for (bool portable : {true, false}) {
       const auto a8 = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kInt8, portable);
@@ -88,7 +82,7 @@ TEST(QuantizedGemmTest, Int8Act16IsCloserToTheExactProduct) {
 
 TEST(QuantizedGemmTest, Bf16IsCloseToTheExactProduct) {
   for (const Case& cs : kCases) {
-    const auto a = Random(cs.m * cs.k, 1.0f, 3), w = Random(cs.n * cs.k, 0.05f, 4);
+    const auto a = RandomNormal(cs.m * cs.k, 1.0f, 3), w = RandomNormal(cs.n * cs.k, 0.05f, 4);
     const auto want = Reference(a, w, cs.m, cs.n, cs.k);
     for (bool portable : {true, false}) {
       const auto packed = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kBf16, portable);
@@ -102,7 +96,7 @@ TEST(QuantizedGemmTest, Bf16IsCloseToTheExactProduct) {
 // operations in the same order, so the VNNI kernel equals the portable one.
 TEST(QuantizedGemmTest, Int8KernelsAgreeBitwise) {
   for (const Case& cs : kCases) {
-    const auto a = Random(cs.m * cs.k, 2.0f, 5), w = Random(cs.n * cs.k, 0.1f, 6);
+    const auto a = RandomNormal(cs.m * cs.k, 2.0f, 5), w = RandomNormal(cs.n * cs.k, 0.1f, 6);
     for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16}) {
       const auto fast = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, type, false);
       const auto portable = PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, type, true);
@@ -114,7 +108,7 @@ TEST(QuantizedGemmTest, Int8KernelsAgreeBitwise) {
 
 TEST(QuantizedGemmTest, Bf16KernelsAgreeToRounding) {
   for (const Case& cs : kCases) {
-    const auto a = Random(cs.m * cs.k, 1.0f, 7), w = Random(cs.n * cs.k, 0.05f, 8);
+    const auto a = RandomNormal(cs.m * cs.k, 1.0f, 7), w = RandomNormal(cs.n * cs.k, 0.05f, 8);
     const auto fast = Multiply(a, cs.m, PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kBf16, false));
     const auto portable =
         Multiply(a, cs.m, PackedWeight::FromTorchLayout({w.data()}, {cs.n}, cs.k, WeightType::kBf16, true));
@@ -126,7 +120,7 @@ TEST(QuantizedGemmTest, Bf16KernelsAgreeToRounding) {
 // boundaries fall elsewhere), for both types.
 TEST(QuantizedGemmTest, RowsDoNotDependOnTheirBatch) {
   const size_t m = 13, n = 384, k = 384;
-  const auto a = Random(m * k, 1.0f, 9), w = Random(n * k, 0.05f, 10);
+  const auto a = RandomNormal(m * k, 1.0f, 9), w = RandomNormal(n * k, 0.05f, 10);
   for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16, WeightType::kBf16}) {
     const auto packed = PackedWeight::FromTorchLayout({w.data()}, {n}, k, type);
     const auto all = Multiply(a, m, packed);
@@ -141,7 +135,7 @@ TEST(QuantizedGemmTest, RowsDoNotDependOnTheirBatch) {
 // Column ranges (in 64-column panels) write only their columns and match the full product.
 TEST(QuantizedGemmTest, ColumnRangesMatchTheFullProduct) {
   const size_t m = 8, n = 200, k = 64;
-  const auto a = Random(m * k, 1.0f, 11), w = Random(n * k, 0.05f, 12);
+  const auto a = RandomNormal(m * k, 1.0f, 11), w = RandomNormal(n * k, 0.05f, 12);
   for (WeightType type : {WeightType::kInt8, WeightType::kInt8Act16, WeightType::kBf16}) {
     const auto packed = PackedWeight::FromTorchLayout({w.data()}, {n}, k, type);
     const auto full = Multiply(a, m, packed);
@@ -155,7 +149,7 @@ TEST(QuantizedGemmTest, ColumnRangesMatchTheFullProduct) {
 
 TEST(QuantizedGemmTest, ZeroAndConstantRowsAreExact) {
   const size_t n = 32, k = 48;
-  const auto w = Random(n * k, 0.05f, 13);
+  const auto w = RandomNormal(n * k, 0.05f, 13);
   std::vector<float> a(2 * k, 0.0f);
   std::fill(a.begin() + k, a.end(), 0.5f);
   const auto want = Reference(a, w, 2, n, k);
@@ -169,7 +163,7 @@ TEST(QuantizedGemmTest, ZeroAndConstantRowsAreExact) {
 }
 
 TEST(QuantizedGemmTest, PackedSizes) {
-  const auto w = Random(384 * 1536, 0.05f, 14);
+  const auto w = RandomNormal(384 * 1536, 0.05f, 14);
   EXPECT_EQ(PackedWeight::FromTorchLayout({w.data()}, {384}, 1536).bytes(), 384u * 1536 * 4);
   EXPECT_EQ(PackedWeight::FromTorchLayout({w.data()}, {384}, 1536, WeightType::kBf16).bytes(), 384u * 1536 * 2);
   EXPECT_EQ(PackedWeight::FromTorchLayout({w.data()}, {384}, 1536, WeightType::kInt8).bytes(),

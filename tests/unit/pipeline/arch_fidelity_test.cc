@@ -8,11 +8,10 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "test_data.h"
 #include "test_folder.h"
+#include "test_math.h"
 #include "textembed/embedder.h"
 
 namespace textembed {
@@ -28,30 +27,9 @@ constexpr size_t kStride = 1;
 
 fs::path Models() { return testing::SourceDir() / "tests/data/models"; }
 
-std::vector<std::string> ReadTexts(const fs::path& jsonl) {
-  std::ifstream in(jsonl);
-  std::vector<std::string> texts;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"]);
-  return texts;
-}
-
-std::vector<float> ReadF32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<float> values(fs::file_size(path) / sizeof(float));
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
-  return values;
-}
-
-double Cosine(std::span<const float> a, std::span<const float> b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab += double(a[i]) * b[i];
-    aa += double(a[i]) * a[i];
-    bb += double(b[i]) * b[i];
-  }
-  return ab / std::sqrt(aa * bb);
-}
+using testing::Cosine;
+using testing::ReadF32;
+using testing::ReadJsonlTexts;
 
 // The committed folder plus the shared tokenizer.json it was made with (too
 // large to commit twice), linked into a temporary folder.
@@ -86,7 +64,7 @@ TEST_P(ArchFidelityTest, MatchesSentenceTransformers) {
     for (const auto& [set, texts_file] :
          {std::pair{"stsb", testing::SharedDir() / "data/goldens/stsb-dev-sentences.jsonl"},
           {"own", testing::SourceDir() / "tests/data/goldens/own_texts.jsonl"}}) {
-      std::vector<std::string> all = ReadTexts(texts_file), texts;
+      std::vector<std::string> all = ReadJsonlTexts(texts_file), texts;
       const std::vector<float> reference = ReadF32(Models() / "reference" / (std::string(model.name) + "." + set + ".f32"));
       ASSERT_EQ(reference.size(), all.size() * embedder->dimension()) << set;
       std::vector<size_t> rows;
@@ -127,7 +105,7 @@ TEST(ArchFidelity, FolderWithoutModulesJsonUsesSentenceTransformersDefaults) {
   EXPECT_EQ(embedder->info().pooling, "mean");
   EXPECT_FALSE(embedder->info().normalize);
   EXPECT_NE(embedder->info().modules.find("no modules.json"), std::string::npos) << embedder->info().modules;
-  const std::vector<std::string> all = ReadTexts(testing::SharedDir() / "data/goldens/stsb-dev-sentences.jsonl");
+  const std::vector<std::string> all = ReadJsonlTexts(testing::SharedDir() / "data/goldens/stsb-dev-sentences.jsonl");
   const std::vector<std::string> texts(all.begin(), all.begin() + 40);
   const std::vector<float> reference = ReadF32(Models() / "reference/mpnet-tiny.stsb.f32");
   Result<Embeddings> got = embedder->Embed(texts);

@@ -4,17 +4,14 @@
 #include "textembed/embedder.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <numeric>
-#include <sstream>
 
 #include "test_data.h"
 #include "test_folder.h"
+#include "test_math.h"
 
 namespace textembed {
 namespace {
@@ -27,55 +24,12 @@ constexpr size_t kSentenceStride = 20;  // the sanitizer build checks a sample
 constexpr size_t kSentenceStride = 1;
 #endif
 
+using testing::Cosine;
+using testing::ReadF32;
+using testing::Spearman;
+
 std::vector<std::string> GoldenSentences() {
-  std::ifstream in(testing::SharedDir() / "data/goldens/stsb-dev-sentences.jsonl");
-  std::vector<std::string> texts;
-  for (std::string line; std::getline(in, line);) texts.push_back(nlohmann::json::parse(line)["text"]);
-  return texts;
-}
-
-std::vector<float> ReadF32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<float> values(fs::file_size(path) / sizeof(float));
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
-  return values;
-}
-
-double Cosine(std::span<const float> a, std::span<const float> b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab += double(a[i]) * b[i];
-    aa += double(a[i]) * a[i];
-    bb += double(b[i]) * b[i];
-  }
-  return ab / std::sqrt(aa * bb);
-}
-
-std::vector<double> Ranks(const std::vector<double>& v) {
-  std::vector<size_t> order(v.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> ranks(v.size());
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) ranks[order[k]] = (i + j) / 2.0 + 1;  // ties share the mean rank
-    i = j + 1;
-  }
-  return ranks;
-}
-
-double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  const std::vector<double> rx = Ranks(x), ry = Ranks(y);
-  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / rx.size();
-  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / ry.size();
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < rx.size(); ++i) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  return sxy / std::sqrt(sxx * syy);
+  return testing::ReadJsonlTexts(testing::SharedDir() / "data/goldens/stsb-dev-sentences.jsonl");
 }
 
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
@@ -116,9 +70,7 @@ TEST_P(GoldenTest, OwnTextsMatchTheReference) {
   const fs::path dir = testing::SourceDir() / "tests/data/goldens";
   Result<Embedder> embedder = Embedder::Open(testing::SharedDir() / "models" / model);
   ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
-  std::ifstream in(dir / "own_texts.jsonl");
-  std::vector<std::string> texts;
-  for (std::string line; std::getline(in, line);) texts.push_back(nlohmann::json::parse(line)["text"]);
+  const std::vector<std::string> texts = testing::ReadJsonlTexts(dir / "own_texts.jsonl");
   const std::vector<float> golden = ReadF32(dir / ("own_texts." + model + ".f32"));
   const size_t dim = embedder->dimension();
   ASSERT_EQ(golden.size(), texts.size() * dim);
@@ -151,16 +103,10 @@ TEST_P(SpearmanTest, StsbSpearmanEqualsReference) {
   ASSERT_TRUE(ours.ok()) << ours.status().ToString();
   const size_t dim = ours->dimension;
 
-  std::ifstream tsv(testing::SharedDir() / "data/stsb/stsb-dev.tsv");
   std::vector<double> gold, ours_cos, ref_cos;
-  for (std::string line; std::getline(tsv, line);) {
-    std::istringstream fields(line);
-    std::string score, a, b;
-    std::getline(fields, score, '\t');
-    std::getline(fields, a, '\t');
-    std::getline(fields, b, '\t');
-    ASSERT_TRUE(row_of.count(a) && row_of.count(b)) << line;
-    gold.push_back(std::stod(score));
+  for (const auto& [score, a, b] : testing::ReadStsbDevPairs()) {
+    ASSERT_TRUE(row_of.count(a) && row_of.count(b)) << score << '\t' << a << '\t' << b;
+    gold.push_back(score);
     ours_cos.push_back(Cosine(ours->row(row_of[a]), ours->row(row_of[b])));
     ref_cos.push_back(Cosine(std::span(golden).subspan(row_of[a] * dim, dim),
                              std::span(golden).subspan(row_of[b] * dim, dim)));
