@@ -11,12 +11,15 @@
 
 #include "engine/gemm.h"
 #include "engine/quant_gemm.h"
+#include "engine/quant_gemm_tile.h"
 
 namespace textembed::engine {
 namespace {
 
+using avx512_tile::ForEachPanel;
+using avx512_tile::StoreBlock;
+
 constexpr size_t kRows = 6;
-constexpr size_t kPanel = PackedWeight::kPanelColumns;
 
 void RoundRow(const float* x, size_t k, uint16_t* out) {
   size_t i = 0;
@@ -69,13 +72,7 @@ void Tile(const TileArgs& t) {
   for (int r = 0; r < MR; ++r) {
     float* c = t.c + r * t.ldc;
 #pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) {
-      if (j + 1 < NB) {
-        _mm512_storeu_ps(c + 16 * j, acc[r][j]);
-      } else {
-        _mm512_mask_storeu_ps(c + 16 * j, t.last_mask, acc[r][j]);
-      }
-    }
+    for (int j = 0; j < NB; ++j) StoreBlock<NB>(c, j, acc[r][j], t.last_mask);
   }
 }
 
@@ -99,7 +96,7 @@ TileFn PickTile(size_t mr, size_t nb) {
 
 void Bf16Gemm(const float* a, size_t lda, size_t m, const PackedWeight& w, size_t n_begin, size_t n_end, float* c,
               size_t ldc) {
-  const size_t k = w.k(), kp = w.padded_k(), padded_n = (w.n() + 15) / 16 * 16;
+  const size_t k = w.k(), kp = w.padded_k();
   // Per-thread scratch for one row tile (kRows · padded K bf16); grows once.
   thread_local std::vector<uint16_t> rows;
   if (rows.size() < kRows * kp) rows.assign(kRows * kp, 0);
@@ -110,14 +107,9 @@ void Bf16Gemm(const float* a, size_t lda, size_t m, const PackedWeight& w, size_
       RoundRow(a + (r0 + r) * lda, k, rows.data() + r * kp);
       if (kp > k) rows[r * kp + k] = 0;
     }
-    for (size_t n = n_begin; n < n_end; n += kPanel) {
-      const size_t width = std::min(kPanel, padded_n - n), valid = std::min(width, n_end - n);
-      const size_t nb = width / 16;
-      const size_t last_valid = valid - (nb - 1) * 16;
-      TileArgs t{rows.data(), kp, packed + n * kp, kp / 2, c + r0 * ldc + n, ldc,
-                 static_cast<__mmask16>(last_valid >= 16 ? 0xffffu : (1u << last_valid) - 1)};
-      PickTile(mr, nb)(t);
-    }
+    ForEachPanel(w, n_begin, n_end, [&](size_t n, size_t nb, __mmask16 last_mask) {
+      PickTile(mr, nb)(TileArgs{rows.data(), kp, packed + n * kp, kp / 2, c + r0 * ldc + n, ldc, last_mask});
+    });
   }
 }
 

@@ -16,12 +16,15 @@
 
 #include "engine/gemm.h"
 #include "engine/quant_gemm.h"
+#include "engine/quant_gemm_tile.h"
 
 namespace textembed::engine {
 namespace {
 
+using avx512_tile::ForEachPanel;
+using avx512_tile::StoreBlock;
+
 constexpr size_t kRows = 6;
-constexpr size_t kPanel = PackedWeight::kPanelColumns;
 
 // Quantizes row x to u8 (`high` only) or to 16 bits split into `high` and
 // `low` bytes; zero_points get the matching halves of the zero point.
@@ -129,12 +132,7 @@ void Tile(const TileArgs& t) {
       } else {
         sum = _mm512_cvtepi32_ps(acc[r][j]);
       }
-      const __m512 v = _mm512_mul_ps(_mm512_mul_ps(sum, scales[j]), row_scale);
-      if (j + 1 < NB) {
-        _mm512_storeu_ps(c + 16 * j, v);
-      } else {
-        _mm512_mask_storeu_ps(c + 16 * j, t.last_mask, v);
-      }
+      StoreBlock<NB>(c, j, _mm512_mul_ps(_mm512_mul_ps(sum, scales[j]), row_scale), t.last_mask);
     }
   }
 }
@@ -164,7 +162,7 @@ TileFn PickTile(size_t mr, size_t nb, bool pairs) {
 template <bool kAct16>
 void Int8Gemm(const float* a, size_t lda, size_t m, const PackedWeight& w, size_t n_begin, size_t n_end, float* c,
               size_t ldc) {
-  const size_t k = w.k(), kp = w.padded_k(), padded_n = (w.n() + 15) / 16 * 16;
+  const size_t k = w.k(), kp = w.padded_k();
   constexpr size_t kRowsPerTile = kAct16 ? kRows / 2 : kRows;  // activation rows
   // Per-thread scratch for one tile of u8 rows (kRows · padded K bytes),
   // zeroed once so the K padding stays 0; grows once.
@@ -180,15 +178,11 @@ void Int8Gemm(const float* a, size_t lda, size_t m, const PackedWeight& w, size_
       QuantizeRow<kAct16>(a + (r0 + r) * lda, k, rows.data() + u8_row * kp, rows.data() + (u8_row + 1) * kp,
                           &row_scales[r], &zero_points[u8_row]);
     }
-    for (size_t n = n_begin; n < n_end; n += kPanel) {
-      const size_t width = std::min(kPanel, padded_n - n), valid = std::min(width, n_end - n);
-      const size_t nb = width / 16;
-      const size_t last_valid = valid - (nb - 1) * 16;
-      TileArgs t{rows.data(), kp, packed + n * kp, kp / 4, w.column_sums() + n, w.column_scales() + n,
-                 zero_points, row_scales, c + r0 * ldc + n, ldc,
-                 static_cast<__mmask16>(last_valid >= 16 ? 0xffffu : (1u << last_valid) - 1)};
-      PickTile(mr, nb, kAct16)(t);
-    }
+    ForEachPanel(w, n_begin, n_end, [&](size_t n, size_t nb, __mmask16 last_mask) {
+      PickTile(mr, nb, kAct16)(TileArgs{rows.data(), kp, packed + n * kp, kp / 4, w.column_sums() + n,
+                                        w.column_scales() + n, zero_points, row_scales, c + r0 * ldc + n, ldc,
+                                        last_mask});
+    });
   }
 }
 

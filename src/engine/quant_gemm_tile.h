@@ -1,0 +1,47 @@
+// What the AVX-512 bf16 and int8 GEMM kernels share around their
+// micro-kernels: walking the column panels of a PackedWeight, and storing a
+// tile row's 16-column blocks. Only for files compiled with AVX-512
+// (quant_gemm_*_avx512*.cc). `static` and always_inline: each kernel file gets
+// its own copy, built with its own ISA flags, and the hot unrolled store loops
+// compile to the same instructions as when written out in each kernel (the
+// Tile<> micro-kernels were compared instruction by instruction, and
+// engine_gemm_bench's OwnQuantGemm rates did not move).
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "engine/gemm.h"
+
+namespace textembed::engine::avx512_tile {
+
+// Calls tile(n, nb, last_mask) for each column panel of `w` in [n_begin,
+// n_end): its first column, its number of 16-column blocks, and the mask of
+// the valid columns of its last block (n_end may cut a panel short).
+template <class Tile>
+[[gnu::always_inline]] static inline void ForEachPanel(const PackedWeight& w, size_t n_begin, size_t n_end,
+                                                       Tile tile) {
+  constexpr size_t kPanel = PackedWeight::kPanelColumns;
+  const size_t padded_n = (w.n() + 15) / 16 * 16;
+  for (size_t n = n_begin; n < n_end; n += kPanel) {
+    const size_t width = std::min(kPanel, padded_n - n), valid = std::min(width, n_end - n);
+    const size_t nb = width / 16;
+    const size_t last_valid = valid - (nb - 1) * 16;
+    tile(n, nb, static_cast<__mmask16>(last_valid >= 16 ? 0xffffu : (1u << last_valid) - 1));
+  }
+}
+
+// Stores block j of the NB 16-column blocks of a tile row at c; the last
+// block only in its valid columns, so columns past n_end are never written.
+template <int NB>
+[[gnu::always_inline]] static inline void StoreBlock(float* c, int j, __m512 v, __mmask16 last_mask) {
+  if (j + 1 < NB) {
+    _mm512_storeu_ps(c + 16 * j, v);
+  } else {
+    _mm512_mask_storeu_ps(c + 16 * j, last_mask, v);
+  }
+}
+
+}  // namespace textembed::engine::avx512_tile
