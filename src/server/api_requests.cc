@@ -83,6 +83,14 @@ Status ReadBool(const Document& doc, std::string_view field, std::optional<bool>
   return Status::Ok();
 }
 
+// A boolean whose absence (or null) means `fallback`.
+Status ReadBool(const Document& doc, std::string_view field, bool fallback, bool* out) {
+  std::optional<bool> value;
+  TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, field, &value));
+  *out = value.value_or(fallback);
+  return Status::Ok();
+}
+
 // A non-negative integer no larger than `max`.
 Status ReadSize(const Document& doc, std::string_view field, size_t min, size_t max, std::optional<size_t>* out) {
   const std::optional<element> value = doc.Field(field);
@@ -184,6 +192,15 @@ Status ReadIdLists(const element& value, std::string_view field, const RequestLi
   return Status::Ok();
 }
 
+// What the TEI text routes (/embed, /tokenize) start with: the required
+// `inputs`, then `model` (in this order, so the first bad field is the one named).
+Status ReadTeiInputs(const Document& doc, const RequestLimits& limits, std::vector<std::string>* texts,
+                     std::string* model) {
+  TEXTEMBED_ASSIGN_OR_RETURN(const element inputs, doc.Required("inputs"));
+  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(inputs, "inputs", limits, texts));
+  return ReadString(doc, "model", model);
+}
+
 Status ReadChunking(const Document& doc, ChunkingRequest* chunking) {
   std::string mode;
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "chunking", &mode));
@@ -235,9 +252,7 @@ Result<TeiEmbedRequest> ParseTeiEmbed(std::string_view body, const RequestLimits
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   TeiEmbedRequest request;
-  TEXTEMBED_ASSIGN_OR_RETURN(const element inputs, doc.Required("inputs"));
-  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(inputs, "inputs", limits, &request.texts));
-  TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
+  TEXTEMBED_RETURN_IF_ERROR(ReadTeiInputs(doc, limits, &request.texts, &request.model));
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "normalize", &request.normalize));
   TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "truncate", &request.truncate));
   std::string direction;
@@ -257,12 +272,8 @@ Result<TeiTokenizeRequest> ParseTeiTokenize(std::string_view body, const Request
   Document doc;
   TEXTEMBED_RETURN_IF_ERROR(doc.Parse(body, limits));
   TeiTokenizeRequest request;
-  TEXTEMBED_ASSIGN_OR_RETURN(const element inputs, doc.Required("inputs"));
-  TEXTEMBED_RETURN_IF_ERROR(ReadTexts(inputs, "inputs", limits, &request.texts));
-  TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
-  std::optional<bool> add_special_tokens;
-  TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "add_special_tokens", &add_special_tokens));
-  request.add_special_tokens = add_special_tokens.value_or(true);
+  TEXTEMBED_RETURN_IF_ERROR(ReadTeiInputs(doc, limits, &request.texts, &request.model));
+  TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "add_special_tokens", /*fallback=*/true, &request.add_special_tokens));
   return request;
 }
 
@@ -273,9 +284,7 @@ Result<TeiDecodeRequest> ParseTeiDecode(std::string_view body, const RequestLimi
   TEXTEMBED_ASSIGN_OR_RETURN(const element ids, doc.Required("ids"));
   TEXTEMBED_RETURN_IF_ERROR(ReadIdLists(ids, "ids", limits, &request.ids, &request.single));
   TEXTEMBED_RETURN_IF_ERROR(ReadString(doc, "model", &request.model));
-  std::optional<bool> skip;
-  TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "skip_special_tokens", &skip));
-  request.skip_special_tokens = skip.value_or(true);
+  TEXTEMBED_RETURN_IF_ERROR(ReadBool(doc, "skip_special_tokens", /*fallback=*/true, &request.skip_special_tokens));
   return request;
 }
 
