@@ -57,27 +57,18 @@ void RunDecode(const DecodeFlags& flags) {
   Result<Tokenizer> tokenizer = Tokenizer::Load(flags.model);
   if (!tokenizer.ok()) Fail(tokenizer.status().ToString());
 
-  LineReader lines(stdin);
+  TextReader lines(stdin, /*jsonl=*/false);
   JsonLineWriter writer(stdout, kCommand);
   simdjson::dom::parser parser;
   std::vector<int32_t> ids;
-  for (size_t line_number = 1;; ++line_number) {
-    Result<std::optional<std::string_view>> line = lines.Next();
-    if (!line.ok()) {
-      writer.Flush();
-      Fail(line.status().message());
-    }
-    if (!*line) break;
-    Status parsed = ParseIds(parser, **line, &ids);
+  AnswerEachText(kCommand, lines, writer, [&](std::string_view line) -> std::optional<std::string> {
+    Status parsed = ParseIds(parser, line, &ids);
     Result<std::string> text = parsed.ok() ? tokenizer->Decode(ids, flags.skip_special_tokens)
                                            : Result<std::string>(parsed);
-    if (!text.ok()) {
-      writer.Flush();  // the lines before the bad one stay usable
-      Fail("line " + std::to_string(line_number) + ": " + text.status().message());
-    }
+    if (!text.ok()) return text.status().message();
     writer.WriteString(*text);
-  }
-  writer.Flush();
+    return std::nullopt;
+  });
 }
 
 }  // namespace

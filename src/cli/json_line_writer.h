@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "cli/text_input.h"
 #include "textembed/tokenizer.h"
 
 namespace textembed::cli {
@@ -40,5 +42,28 @@ class JsonLineWriter {
   std::string_view command_;
   std::string buffer_;
 };
+
+// The loop of the commands that answer each input text with one JSON line
+// (tokenize, tokenize --pairs, decode). `answer(text)` writes the text's line
+// to `writer`, or returns why the text is bad, worded as the error shows it.
+// A read error or the first bad text ends the command through Fail (a bad
+// text named by its line number) once the lines before it are flushed, so
+// they stay usable.
+template <class Answer>
+void AnswerEachText(std::string_view command, TextReader& reader, JsonLineWriter& writer, Answer answer) {
+  while (true) {
+    Result<std::optional<std::string_view>> text = reader.Next();
+    if (!text.ok()) {
+      writer.Flush();
+      Fail(command, text.status().message());
+    }
+    if (!*text) break;
+    if (const std::optional<std::string> error = answer(**text)) {
+      writer.Flush();
+      Fail(command, "line " + std::to_string(reader.line_number()) + ": " + *error);
+    }
+  }
+  writer.Flush();
+}
 
 }  // namespace textembed::cli

@@ -72,27 +72,18 @@ Status ParsePair(simdjson::dom::parser& parser, std::string_view line, std::stri
 }
 
 void RunTokenizePairs(const Tokenizer& tokenizer, const EncodeOptions& options) {
-  LineReader lines(stdin);
+  TextReader lines(stdin, /*jsonl=*/false);
   JsonLineWriter writer(stdout, kCommand);
   simdjson::dom::parser parser;
   std::string first, second;
-  for (size_t line_number = 1;; ++line_number) {
-    Result<std::optional<std::string_view>> line = lines.Next();
-    if (!line.ok()) {
-      writer.Flush();
-      Fail(line.status().message());
-    }
-    if (!*line) break;
-    Status parsed = ParsePair(parser, **line, &first, &second);
+  AnswerEachText(kCommand, lines, writer, [&](std::string_view line) -> std::optional<std::string> {
+    Status parsed = ParsePair(parser, line, &first, &second);
     Result<Encoding> encoding = parsed.ok() ? tokenizer.EncodePair(first, second, options)
                                             : Result<Encoding>(parsed);
-    if (!encoding.ok()) {
-      writer.Flush();  // the lines before the bad one stay usable
-      Fail("line " + std::to_string(line_number) + ": " + encoding.status().ToString());
-    }
+    if (!encoding.ok()) return encoding.status().ToString();
     writer.Write(*encoding, /*with_type_ids=*/true);
-  }
-  writer.Flush();
+    return std::nullopt;
+  });
 }
 
 void RunTokenize(const TokenizeFlags& flags) {
@@ -113,21 +104,12 @@ void RunTokenize(const TokenizeFlags& flags) {
 
   TextReader reader(stdin, flags.jsonl);
   JsonLineWriter writer(stdout, kCommand);
-  while (true) {
-    Result<std::optional<std::string_view>> text = reader.Next();
-    if (!text.ok()) {
-      writer.Flush();  // the lines before the bad one stay usable
-      Fail(text.status().message());
-    }
-    if (!*text) break;
-    Result<Encoding> encoding = tokenizer->Encode(**text, options);
-    if (!encoding.ok()) {
-      writer.Flush();
-      Fail("line " + std::to_string(reader.line_number()) + ": " + encoding.status().ToString());
-    }
+  AnswerEachText(kCommand, reader, writer, [&](std::string_view text) -> std::optional<std::string> {
+    Result<Encoding> encoding = tokenizer->Encode(text, options);
+    if (!encoding.ok()) return encoding.status().ToString();
     writer.Write(*encoding);
-  }
-  writer.Flush();
+    return std::nullopt;
+  });
 }
 
 }  // namespace
