@@ -12,8 +12,7 @@ LIB=$BUILD_DIR/libtextembed.so
 CC=${CC:-cc}
 MODEL=$DATA_DIR/models/bert-tiny-random
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/capi.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work_dir
 
 # -Wall -Wextra -Werror -pedantic: the header is plain C11.
 if "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -I "$SRC_DIR/include" "$SRC_DIR/tests/capi/capi_test.c" \

@@ -8,15 +8,10 @@ set -uo pipefail
 TEST_NAME=cli_decode_test
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MINILM=$DATA_DIR/models/minilm-l6-random
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli_decode.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work_dir
 
-run() {
-  local stdin=$1
-  shift
-  rc=0
-  "$BIN" decode "$@" <"$stdin" >"$WORK/out" 2>"$WORK/err" || rc=$?
-}
+# run STDIN_FILE ARGS...: textembed decode; sets rc, $WORK/out, $WORK/err.
+run() { run_textembed decode "$@"; }
 
 printf '[101, 7592, 2088, 102]\n' >"$WORK/ok.txt"
 run "$WORK/ok.txt"

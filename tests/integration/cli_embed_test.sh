@@ -10,8 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MODEL=$DATA_DIR/models/minilm-l6-random
 [[ -f $MODEL/model.safetensors ]] || die "shared data not found at $DATA_DIR"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli_embed.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work_dir
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # The first 200 STS-B golden sentences, as JSON lines and as plain lines.

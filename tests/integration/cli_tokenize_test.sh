@@ -10,16 +10,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MINILM=$DATA_DIR/models/minilm-l6-random
 [[ -f $MINILM/tokenizer.json ]] || die "shared data not found at $DATA_DIR"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cli_tokenize.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work_dir
 
-# run NAME STDIN_FILE ARGS...: runs textembed tokenize; sets rc, out, err files.
-run() {
-  local stdin=$1
-  shift
-  rc=0
-  "$BIN" tokenize "$@" <"$stdin" >"$WORK/out" 2>"$WORK/err" || rc=$?
-}
+# run STDIN_FILE ARGS...: textembed tokenize; sets rc, $WORK/out, $WORK/err.
+run() { run_textembed tokenize "$@"; }
 # expect_error NAME WANT_RC MESSAGE_REGEX
 expect_error() {
   local name=$1 want=$2 regex=$3

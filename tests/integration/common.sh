@@ -15,6 +15,21 @@ command -v node >/dev/null || die "node not found (scripts/setup.sh installs it)
 [[ -x $BIN ]] || die "textembed binary not found at $BIN (set TEXTEMBED_BIN)"
 [[ -d $DATA_DIR/data && -d $DATA_DIR/models ]] || die "shared data not found at $DATA_DIR"
 
+# make_work_dir: a temporary folder $WORK for the script, removed when it exits.
+make_work_dir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+}
+
+# run_textembed COMMAND STDIN_FILE ARGS...: `textembed COMMAND ARGS...` reading
+# STDIN_FILE; sets rc, leaves stdout and stderr in $WORK/out and $WORK/err.
+run_textembed() {
+  local subcommand=$1 stdin=$2
+  shift 2
+  rc=0
+  "$BIN" "$subcommand" "$@" <"$stdin" >"$WORK/out" 2>"$WORK/err" || rc=$?
+}
+
 failures=0
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; failures=$((failures + 1)); }
