@@ -42,35 +42,37 @@ void SetCounters(benchmark::State& state, int m, int n, int k) {
                                                  benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
-// Args: M, shape index, transposed weights (0: W is N×K, 1: W is K×N).
-void BM_DnnlSgemm(benchmark::State& state) {
+// Times `sgemm(op, m, n, k, pre_transposed)`, one library's single-threaded
+// sgemm of C = A·W^T. Args: M, shape index, transposed weights (0: W is N×K,
+// 1: W is K×N).
+template <class Sgemm>
+void RunSgemm(benchmark::State& state, Sgemm sgemm) {
   const int m = state.range(0);
   const auto [n, k] = kShapes[state.range(1)];
   const bool pre_transposed = state.range(2) != 0;
-  omp_set_num_threads(1);
   Operands op(m, n, k);
   textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
-    dnnl_sgemm('N', pre_transposed ? 'N' : 'T', m, n, k, 1.f, op.a.data(), k, op.w.data(),
-               pre_transposed ? n : k, 0.f, op.c.data(), n);
+    sgemm(op, m, n, k, pre_transposed);
     benchmark::DoNotOptimize(op.c.data());
   }
   SetCounters(state, m, n, k);
 }
 
+void BM_DnnlSgemm(benchmark::State& state) {
+  omp_set_num_threads(1);
+  RunSgemm(state, [](Operands& op, int m, int n, int k, bool pre_transposed) {
+    dnnl_sgemm('N', pre_transposed ? 'N' : 'T', m, n, k, 1.f, op.a.data(), k, op.w.data(),
+               pre_transposed ? n : k, 0.f, op.c.data(), n);
+  });
+}
+
 void BM_OpenblasSgemm(benchmark::State& state) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
-  const bool pre_transposed = state.range(2) != 0;
   openblas_set_num_threads(1);
-  Operands op(m, n, k);
-  textembed::bench::CountAllocations count_allocations(state);
-  for (auto _ : state) {
+  RunSgemm(state, [](Operands& op, int m, int n, int k, bool pre_transposed) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, pre_transposed ? CblasNoTrans : CblasTrans, m, n, k, 1.f,
                 op.a.data(), k, op.w.data(), pre_transposed ? n : k, 0.f, op.c.data(), n);
-    benchmark::DoNotOptimize(op.c.data());
-  }
-  SetCounters(state, m, n, k);
+  });
 }
 
 // oneDNN matmul primitive with weights reordered once into the layout the

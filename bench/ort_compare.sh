@@ -29,11 +29,7 @@
 # (tools/node/ort_parse_textembed.js also accepts "12345 tokens/s" text).
 set -uo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build_dir="${1:-build/release}"
-[[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
-bin="${TEXTEMBED_BIN:-$build_dir/textembed}"
-shared="${TEXTEMBED_TEST_DATA:-$repo/../shared}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 model="${MODEL:-$shared/models/minilm-l6-random}"
 threads_list="${THREADS:-1 2}"
 classes="${CLASSES:-short medium long}"
@@ -45,8 +41,6 @@ work="$repo/build/bench"  # scratch + results, beside the ONNX cache
 inputs="$work/inputs"
 onnx_cache="$repo/build/bench/$(basename "$model").onnx"
 results="$work/ort_compare.jsonl"
-
-say() { echo "ort_compare: $*" >&2; }
 
 class_spec() {  # name -> "corpus-file limit min-tokens"
   case "$1" in

@@ -20,17 +20,13 @@
 # PY (.venv/bin/python: onnxruntime, onnx, tokenizers, numpy; scripts/python_env.sh).
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build_dir="${1:-build/release}"
-[[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 tool="$build_dir/quantized_embed_bench"
-shared="${TEXTEMBED_TEST_DATA:-$repo/../shared}"
 model="${MODEL:-$shared/models/minilm-l6-random}"
 name="$(basename "$model")"
 py="${PY:-$repo/.venv/bin/python}"
 work="$repo/build/bench/quantized"
 mkdir -p "$work"
-say() { echo "quantized_compare: $*" >&2; }
 
 [[ -x "$tool" ]] || { say "$tool missing: cmake --build $build_dir --target quantized_embed_bench"; exit 1; }
 "$py" -c 'import onnxruntime, onnx, tokenizers, numpy' 2>/dev/null ||

@@ -12,11 +12,9 @@
 # variables (THREADS, CLASSES, SHORT_N, ...) pass through.
 set -uo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build_dir="${1:-build/release}"
-[[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 min_time="${BENCH_MIN_TIME:-0.1}"
-export TEXTEMBED_TEST_DATA="${TEXTEMBED_TEST_DATA:-$repo/../shared}"
+export TEXTEMBED_TEST_DATA="$shared"
 
 failed=()
 if [[ ! -d "$build_dir" ]]; then

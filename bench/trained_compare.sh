@@ -28,11 +28,7 @@
 # scripts/python_env.sh (.venv, installed on first use: ~5 GB, minutes).
 set -uo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build_dir="${1:-build/release}"
-[[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
-bin="${TEXTEMBED_BIN:-$build_dir/textembed}"
-shared="${TEXTEMBED_TEST_DATA:-$repo/../shared}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 models="${MODELS:-all-MiniLM-L6-v2}"
 threads_list="${THREADS:-1 2}"
 classes="${CLASSES:-short long}"
@@ -40,7 +36,6 @@ repeat="${REPEAT:-2}"
 peers="${PEERS:-ort st}"
 work="$repo/build/bench/trained"
 results="$work/trained_compare.jsonl"
-say() { echo "trained_compare: $*" >&2; }
 
 [[ -x $bin ]] || { say "textembed binary $bin not found (make build)"; exit 1; }
 python=$("$repo/scripts/python_env.sh") || { say "python environment unavailable (scripts/python_env.sh)"; exit 1; }
