@@ -6,7 +6,6 @@
 // it lands in. Same panel layout and loop structure as the VNNI int8 kernel.
 #include <immintrin.h>
 
-#include <cstring>
 #include <vector>
 
 #include "engine/gemm.h"
@@ -16,6 +15,7 @@
 namespace textembed::engine {
 namespace {
 
+using avx512_tile::AccumulateOverK;
 using avx512_tile::ForEachPanel;
 using avx512_tile::StoreBlock;
 
@@ -54,20 +54,8 @@ void Tile(const TileArgs& t) {
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
     for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_setzero_ps();
-  const uint16_t* b = t.b;
-  for (size_t p = 0; p < t.pairs; ++p, b += 32 * NB) {
-    __m512i w[NB];
-#pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) w[j] = _mm512_load_si512(b + 32 * j);
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; ++r) {
-      int32_t pair;
-      std::memcpy(&pair, t.a + r * t.lda + 2 * p, sizeof pair);
-      const __m512i x = _mm512_set1_epi32(pair);
-#pragma GCC unroll 4
-      for (int j = 0; j < NB; ++j) DotAccumulate(acc[r][j], x, w[j]);
-    }
-  }
+  AccumulateOverK(acc, t.a, t.lda, t.b, t.pairs,
+                  [](__m512& sum, __m512i x, __m512i w) { DotAccumulate(sum, x, w); });
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
     float* c = t.c + r * t.ldc;

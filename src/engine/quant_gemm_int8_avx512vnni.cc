@@ -11,7 +11,6 @@
 // store combines them as 256·high + low.
 #include <immintrin.h>
 
-#include <cstring>
 #include <vector>
 
 #include "engine/gemm.h"
@@ -21,6 +20,7 @@
 namespace textembed::engine {
 namespace {
 
+using avx512_tile::AccumulateOverK;
 using avx512_tile::ForEachPanel;
 using avx512_tile::StoreBlock;
 
@@ -101,20 +101,8 @@ void Tile(const TileArgs& t) {
       for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_mullo_epi32(sums[j], minus_zp);
     }
   }
-  const int8_t* b = t.b;
-  for (size_t q = 0; q < t.quads; ++q, b += 64 * NB) {
-    __m512i w[NB];
-#pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) w[j] = _mm512_load_si512(b + 64 * j);
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; ++r) {
-      int32_t quad;
-      std::memcpy(&quad, t.a + r * t.lda + 4 * q, sizeof quad);
-      const __m512i x = _mm512_set1_epi32(quad);
-#pragma GCC unroll 4
-      for (int j = 0; j < NB; ++j) DotAccumulate(acc[r][j], x, w[j]);
-    }
-  }
+  AccumulateOverK(acc, t.a, t.lda, t.b, t.quads,
+                  [](__m512i& sum, __m512i x, __m512i w) { DotAccumulate(sum, x, w); });
   __m512 scales[NB];
 #pragma GCC unroll 4
   for (int j = 0; j < NB; ++j) scales[j] = _mm512_loadu_ps(t.column_scales + 16 * j);

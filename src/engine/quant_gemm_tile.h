@@ -1,17 +1,19 @@
-// What the AVX-512 bf16 and int8 GEMM kernels share around their
-// micro-kernels: walking the column panels of a PackedWeight, and storing a
-// tile row's 16-column blocks. Only for files compiled with AVX-512
+// What the AVX-512 bf16 and int8 GEMM kernels share: walking the column panels
+// of a PackedWeight, the micro-kernel's loop over K, and storing a tile row's
+// 16-column blocks. Only for files compiled with AVX-512
 // (quant_gemm_*_avx512*.cc). `static` and always_inline: each kernel file gets
-// its own copy, built with its own ISA flags, and the hot unrolled store loops
-// compile to the same instructions as when written out in each kernel (the
-// Tile<> micro-kernels were compared instruction by instruction, and
-// engine_gemm_bench's OwnQuantGemm rates did not move).
+// its own copy, built with its own ISA flags, inlined into every Tile<>. Against
+// the loops written out in each kernel, the Tile<> code is the same up to
+// register choice and scheduling, and engine_gemm_bench's OwnQuantGemm rates
+// did not move.
 #pragma once
 
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include "engine/gemm.h"
 
@@ -30,6 +32,30 @@ template <class Tile>
     const size_t nb = width / 16;
     const size_t last_valid = valid - (nb - 1) * 16;
     tile(n, nb, static_cast<__mmask16>(last_valid >= 16 ? 0xffffu : (1u << last_valid) - 1));
+  }
+}
+
+// acc[r][j] += row r of A · block j of the panel, over all of K: per step, NB
+// 64-byte weight vectors from the panel (read strictly in order) and one
+// 32-bit group of each A row broadcast to every lane (2 bf16 or 4 u8 values).
+// `dot(acc, x, w)` is the kernel's dot-product instruction.
+template <int MR, int NB, class Acc, class AElement, class BElement, class Dot>
+[[gnu::always_inline]] static inline void AccumulateOverK(Acc (&acc)[MR][NB], const AElement* a, size_t lda,
+                                                          const BElement* b, size_t steps, Dot dot) {
+  constexpr size_t kGroup = sizeof(int32_t) / sizeof(AElement);  // A values per broadcast
+  constexpr size_t kBlock = 64 / sizeof(BElement);               // weights per zmm
+  for (size_t s = 0; s < steps; ++s, b += kBlock * NB) {
+    __m512i w[NB];
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) w[j] = _mm512_load_si512(b + kBlock * j);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+      int32_t group;
+      std::memcpy(&group, a + r * lda + kGroup * s, sizeof group);
+      const __m512i x = _mm512_set1_epi32(group);
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) dot(acc[r][j], x, w[j]);
+    }
   }
 }
 
