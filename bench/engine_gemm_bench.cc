@@ -27,6 +27,18 @@ struct Shape {
 };
 constexpr Shape kShapes[] = {{1152, 384}, {384, 384}, {1536, 384}, {384, 1536}};
 
+struct GemmCase {
+  int m, n, k;
+};
+// Args 0 and 1 of every GEMM benchmark: M, and the index of the N×K shape.
+GemmCase CaseOf(const benchmark::State& state) {
+  const auto [n, k] = kShapes[state.range(1)];
+  return {static_cast<int>(state.range(0)), n, k};
+}
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
 struct Operands {
   std::vector<float> a, w, c;
   Operands(int m, int n, int k) : a(size_t(m) * k), w(size_t(n) * k), c(size_t(m) * n) {
@@ -47,8 +59,7 @@ void SetCounters(benchmark::State& state, int m, int n, int k) {
 // 1: W is K×N).
 template <class Sgemm>
 void RunSgemm(benchmark::State& state, Sgemm sgemm) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
+  const auto [m, n, k] = CaseOf(state);
   const bool pre_transposed = state.range(2) != 0;
   Operands op(m, n, k);
   textembed::bench::CountAllocations count_allocations(state);
@@ -78,12 +89,9 @@ void BM_OpenblasSgemm(benchmark::State& state) {
 // oneDNN matmul primitive with weights reordered once into the layout the
 // primitive prefers (format_tag::any), as a pre-packed alternative to sgemm.
 void BM_DnnlMatmulPacked(benchmark::State& state) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
+  const auto [m, n, k] = CaseOf(state);
   omp_set_num_threads(1);
   Operands op(m, n, k);
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
   const dnnl::memory::desc a_md({m, k}, dt::f32, tag::ab), w_any({k, n}, dt::f32, tag::any),
@@ -147,8 +155,7 @@ void RunAgainstF32(benchmark::State& state, int m, int n, int k, Call call) {
 // included). Args: M, shape index, weight type (1: bf16, 2: int8, 3: int8
 // weights with 16-bit activations).
 void BM_OwnQuantGemm(benchmark::State& state) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
+  const auto [m, n, k] = CaseOf(state);
   const auto type = state.range(2) == 1   ? textembed::engine::WeightType::kBf16
                     : state.range(2) == 2 ? textembed::engine::WeightType::kInt8
                                           : textembed::engine::WeightType::kInt8Act16;
@@ -167,10 +174,7 @@ void BM_OwnQuantGemm(benchmark::State& state) {
 // included (it is in BM_OwnQuantGemm), nor per-row scales (oneDNN 2.6 takes
 // one scale per output column only), so this is a lower bound on its time.
 void BM_DnnlInt8Matmul(benchmark::State& state) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
+  const auto [m, n, k] = CaseOf(state);
   omp_set_num_threads(1);
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
@@ -207,10 +211,7 @@ void BM_DnnlInt8Matmul(benchmark::State& state) {
 // oneDNN's bf16 matmul (bf16 A and weights reordered once, f32 out); rounding
 // A to bf16 is not included.
 void BM_DnnlBf16Matmul(benchmark::State& state) {
-  const int m = state.range(0);
-  const auto [n, k] = kShapes[state.range(1)];
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
+  const auto [m, n, k] = CaseOf(state);
   omp_set_num_threads(1);
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
