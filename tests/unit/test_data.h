@@ -12,6 +12,13 @@ namespace textembed::testing {
 std::filesystem::path SharedDir();
 std::filesystem::path SourceDir();  // the repository root
 
+// AddressSanitizer builds run ~20x slower: the corpus-wide checks take a sample there.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
 // A raw little-endian float32 array (reference embeddings, row after row).
 std::vector<float> ReadF32(const std::filesystem::path& path);
 

@@ -72,13 +72,9 @@ inline std::vector<std::vector<float>> MeanPoolNormalize(const std::vector<float
   return out;
 }
 
-// Sanitizer builds run ~20x slower: they check a prefix of the corpus.
+// The sanitizer build checks a prefix of the corpus.
 inline size_t SentenceLimit(size_t all) {
-#if defined(__SANITIZE_ADDRESS__)
-  return std::min<size_t>(all, 150);
-#else
-  return all;
-#endif
+  return textembed::testing::kSanitizerBuild ? std::min<size_t>(all, 150) : all;
 }
 
 }  // namespace textembed::engine::testing

@@ -19,11 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kStride = 25;  // the sanitizer build checks a sample
-#else
-constexpr size_t kStride = 1;
-#endif
+constexpr size_t kStride = testing::kSanitizerBuild ? 25 : 1;
 
 fs::path Models() { return testing::SourceDir() / "tests/data/models"; }
 

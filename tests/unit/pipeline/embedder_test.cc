@@ -18,11 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kSentenceStride = 20;  // the sanitizer build checks a sample
-#else
-constexpr size_t kSentenceStride = 1;
-#endif
+constexpr size_t kSentenceStride = testing::kSanitizerBuild ? 20 : 1;
 
 using testing::Cosine;
 using testing::ReadF32;
