@@ -1,5 +1,6 @@
 // Buffered JSON-lines output shared by the CLI commands that print JSON
-// (tokenize, decode): RFC 8259 escaping, large writes to stdout.
+// (tokenize, decode): RFC 8259 escaping, large writes to stdout; and their
+// loop answering each input line with one output line.
 #pragma once
 
 #include <cstdint>
