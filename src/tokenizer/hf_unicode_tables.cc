@@ -50,6 +50,8 @@ std::optional<std::span<const CodePointRange>> OnigClassTable(std::string_view n
 
 bool IsOnigExtraWordChar(char32_t c) { return InRanges(kOnigExtra_w, c); }
 bool IsOnigExtraNumber(char32_t c) { return InRanges(kOnigExtra_N, c); }
+bool IsOnigExtraLetter(char32_t c) { return InRanges(kOnigExtra_L, c); }
+bool IsRustNumericTable(char32_t c) { return InRanges(kRustNumeric, c); }
 
 int ToLowercase(char32_t c, char32_t out[3]) {
   if (c < 0x80) {

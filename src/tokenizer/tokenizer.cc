@@ -143,18 +143,23 @@ void TruncateTo(Encoding* e, size_t keep, bool from_left) {
   e->truncated = true;
 }
 
-}  // namespace
-
 // Added tokens, normalizer, pre-tokenizer and model: the tokens of one text,
-// before truncation and special tokens.
-Status Tokenizer::EncodeSequence(std::string_view text, int32_t type_id, Encoding* enc) const {
+// before truncation and special tokens. `piece_ends` (optional) receives the
+// token count at the end of each pre-tokenized piece (HF's "splits").
+Status EncodeText(const tokenizer::AddedVocabulary& added, const tokenizer::Normalizer* normalizer,
+                  const tokenizer::PreTokenizer* pre_tokenizer, const tokenizer::Model& model,
+                  std::string_view text, int32_t type_id, Encoding* enc,
+                  std::vector<uint32_t>* piece_ends) {
   TEXTEMBED_RETURN_IF_ERROR(CheckInputSize(text));
-  const Impl& m = *impl_;
   tokenizer::PreTokenized pt;
-  TEXTEMBED_RETURN_IF_ERROR(m.added.ExtractAndNormalize(text, m.normalizer.get(), &pt));
-  if (m.pre_tokenizer) TEXTEMBED_RETURN_IF_ERROR(m.pre_tokenizer->PreTokenize(&pt));
+  TEXTEMBED_RETURN_IF_ERROR(added.ExtractAndNormalize(text, normalizer, &pt));
+  if (pre_tokenizer) TEXTEMBED_RETURN_IF_ERROR(pre_tokenizer->PreTokenize(&pt));
 
   enc->ids.reserve(text.size() / 3 + 4);
+  if (piece_ends) {
+    piece_ends->clear();
+    piece_ends->reserve(pt.pieces().size());
+  }
   std::vector<tokenizer::Token> tokens;
   for (const tokenizer::Piece& p : pt.pieces()) {
     const std::string_view piece = pt.View(p);
@@ -164,21 +169,53 @@ Status Tokenizer::EncodeSequence(std::string_view text, int32_t type_id, Encodin
       enc->tokens.emplace_back(piece);
       enc->offsets.push_back(
           tokenizer::OriginalRange(align, p.shift, 0, static_cast<uint32_t>(piece.size())));
-      continue;
+    } else {
+      tokens.clear();
+      TEXTEMBED_RETURN_IF_ERROR(model.Tokenize(piece, &tokens));
+      for (tokenizer::Token& t : tokens) {
+        const uint32_t end = std::min<uint32_t>(t.end, static_cast<uint32_t>(piece.size()));
+        const uint32_t begin = std::min(t.begin, end);
+        enc->ids.push_back(t.id);
+        enc->tokens.push_back(std::move(t.value));
+        enc->offsets.push_back(tokenizer::OriginalRange(align, p.shift, begin, end));
+      }
     }
-    tokens.clear();
-    TEXTEMBED_RETURN_IF_ERROR(m.model->Tokenize(piece, &tokens));
-    for (tokenizer::Token& t : tokens) {
-      const uint32_t end = std::min<uint32_t>(t.end, static_cast<uint32_t>(piece.size()));
-      const uint32_t begin = std::min(t.begin, end);
-      enc->ids.push_back(t.id);
-      enc->tokens.push_back(std::move(t.value));
-      enc->offsets.push_back(tokenizer::OriginalRange(align, p.shift, begin, end));
-    }
+    if (piece_ends) piece_ends->push_back(static_cast<uint32_t>(enc->ids.size()));
   }
   enc->type_ids.assign(enc->ids.size(), type_id);
   enc->special_tokens_mask.assign(enc->ids.size(), 0);
   return Status::Ok();
+}
+
+// How many tokens of a text HF 0.23.2 hands to truncate_encodings when
+// truncation is on: the text is tokenized piece by piece (pre-tokenizer
+// splits) and stops after the piece that reaches max_length tokens, so the
+// count is max_length rounded up to a piece boundary (from the end of the
+// text for left truncation), or the whole text when shorter. Measured on
+// every length combination (tools/node/pair_parity.js --synthetic); it decides
+// which text of a pair gets the larger half under longest_first.
+size_t PieceCappedLength(const std::vector<uint32_t>& piece_ends, size_t max_length, bool from_left) {
+  const size_t total = piece_ends.empty() ? 0 : piece_ends.back();
+  if (total <= max_length) return total;
+  if (!from_left) {
+    for (uint32_t end : piece_ends)
+      if (end >= max_length) return end;
+    return total;
+  }
+  // Pieces from the last one back: the tokens after each piece's start.
+  for (size_t i = piece_ends.size(); i-- > 0;) {
+    const size_t start = i == 0 ? 0 : piece_ends[i - 1];
+    if (total - start >= max_length) return total - start;
+  }
+  return total;
+}
+
+}  // namespace
+
+Status Tokenizer::EncodeSequence(std::string_view text, int32_t type_id, Encoding* enc) const {
+  const Impl& m = *impl_;
+  return EncodeText(m.added, m.normalizer.get(), m.pre_tokenizer.get(), *m.model, text, type_id, enc,
+                    nullptr);
 }
 
 // The token budget left for the texts: max_length minus the specials, or
@@ -213,56 +250,65 @@ Result<Encoding> Tokenizer::EncodePair(std::string_view first, std::string_view 
                                        const EncodeOptions& options) const {
   const Impl& m = *impl_;
   Encoding parts[2];
+  std::vector<uint32_t> piece_ends[2];
   // As HF's encode: the second text's tokens carry type id 1 from the start.
-  TEXTEMBED_RETURN_IF_ERROR(EncodeSequence(first, 0, &parts[0]));
-  TEXTEMBED_RETURN_IF_ERROR(EncodeSequence(second, 1, &parts[1]));
+  const std::string_view texts[2] = {first, second};
+  for (int i = 0; i < 2; ++i)
+    TEXTEMBED_RETURN_IF_ERROR(EncodeText(m.added, m.normalizer.get(), m.pre_tokenizer.get(), *m.model,
+                                         texts[i], i, &parts[i], &piece_ends[i]));
   TEXTEMBED_ASSIGN_OR_RETURN(
       std::optional<size_t> budget,
       TokenBudget(options, m.post_processor ? m.post_processor->AddedTokensPair() : 0));
-  const std::optional<size_t> max_length = options.max_length ? options.max_length : m.truncation_max_length;
   if (budget) {
-    // HF utils/truncation.rs truncate_encodings.
-    const size_t n1 = parts[0].size(), n2 = parts[1].size(), limit = *budget;
-    if (n1 + n2 > limit) {
+    const size_t max_length = options.max_length ? *options.max_length : *m.truncation_max_length;
+    const TruncationStrategy strategy = options.truncation_strategy.value_or(m.truncation_strategy);
+    // The lengths HF's truncate_encodings sees: each text cut after the piece
+    // that reaches max_length (special tokens included); only_second leaves
+    // the first text whole.
+    const size_t n1 = strategy == TruncationStrategy::kOnlySecond
+                          ? parts[0].size()
+                          : PieceCappedLength(piece_ends[0], max_length, m.truncate_left);
+    const size_t n2 = PieceCappedLength(piece_ends[1], max_length, m.truncate_left);
+    const size_t limit = *budget;  // max_length less the pair's special tokens
+    size_t keep1 = n1, keep2 = n2;
+    if (limit == 0) {
+      keep1 = keep2 = 0;  // HF: max_length 0 empties both, whatever the strategy
+    } else if (n1 + n2 > limit) {
       const size_t excess = n1 + n2 - limit;
-      switch (options.truncation_strategy.value_or(m.truncation_strategy)) {
+      switch (strategy) {
         case TruncationStrategy::kLongestFirst: {
-          // The shorter text stays whole when the longer one can absorb the
-          // excess. Otherwise each gets about half: limit / 2 and the rest,
-          // the larger half to the second text, except that a longer first
-          // text whose partner is shorter than max_length takes the larger
-          // half. That exception is how HF 0.23.2 behaves (measured over
-          // every length pair; see tests/unit/tokenizer/data/hf_regressions).
-          const size_t shorter = std::min(n1, n2);
-          const size_t longer = shorter > limit ? shorter : std::max(shorter, limit - shorter);
+          // HF utils/truncation.rs: with `shorter` <= `longer` (swapped when
+          // the first text is the longer one), the shorter stays whole if the
+          // longer can absorb the excess; otherwise the shorter gets limit / 2
+          // and the longer the rest. A tie counts the first text as shorter.
+          const bool first_longer = n1 > n2;
+          size_t shorter = std::min(n1, n2);
+          size_t longer = shorter > limit ? shorter : std::max(shorter, limit - shorter);
           if (shorter + longer > limit) {
-            const size_t small_half = limit / 2, large_half = limit - limit / 2;
-            const bool first_takes_large = n1 > n2 && shorter < *max_length;
-            TruncateTo(&parts[0], first_takes_large ? large_half : small_half, m.truncate_left);
-            TruncateTo(&parts[1], first_takes_large ? small_half : large_half, m.truncate_left);
-          } else {
-            TruncateTo(&parts[0], n1 <= n2 ? shorter : longer, m.truncate_left);
-            TruncateTo(&parts[1], n1 <= n2 ? longer : shorter, m.truncate_left);
+            shorter = limit / 2;
+            longer = limit - limit / 2;
           }
+          keep1 = first_longer ? longer : shorter;
+          keep2 = first_longer ? shorter : longer;
           break;
         }
         case TruncationStrategy::kOnlyFirst:
         case TruncationStrategy::kOnlySecond: {
-          const bool cut_first = options.truncation_strategy.value_or(m.truncation_strategy) ==
-                                 TruncationStrategy::kOnlyFirst;
-          Encoding& target = parts[cut_first ? 0 : 1];
-          if (target.size() <= excess)
+          const bool cut_first = strategy == TruncationStrategy::kOnlyFirst;
+          const size_t target = cut_first ? n1 : n2;
+          if (target <= excess)
             return Status::InvalidArgument(std::string("the ") + (cut_first ? "first" : "second") +
-                                           " text has " + std::to_string(target.size()) +
+                                           " text has " + std::to_string(target) +
                                            " tokens, too few to remove the " + std::to_string(excess) +
                                            " needed to respect max_length");
-          TruncateTo(&target, target.size() - excess, m.truncate_left);
+          (cut_first ? keep1 : keep2) = target - excess;
           break;
         }
       }
     }
+    TruncateTo(&parts[0], keep1, m.truncate_left);
+    TruncateTo(&parts[1], keep2, m.truncate_left);
   }
-  const std::string_view texts[2] = {first, second};
   if (m.post_processor)
     TEXTEMBED_RETURN_IF_ERROR(m.post_processor->ProcessPairParts(parts, options.add_special_tokens, texts));
   tokenizer::AppendEncoding(&parts[0], std::move(parts[1]));

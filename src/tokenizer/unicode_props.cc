@@ -5,9 +5,12 @@
 namespace textembed::tokenizer::unicode {
 
 // hf_unicode_tables.cc: chars HF's newer tables (Unicode 16) put in onig's
-// \w / \p{N} that utf8proc's do not.
+// \w / \p{N} / \p{L} that utf8proc's do not, and Rust's char::is_numeric
+// as HF's build has it (the whole set).
 bool IsOnigExtraWordChar(char32_t c);
 bool IsOnigExtraNumber(char32_t c);
+bool IsOnigExtraLetter(char32_t c);
+bool IsRustNumericTable(char32_t c);
 
 namespace {
 
@@ -20,13 +23,18 @@ utf8proc_category_t Category(char32_t c) {
 bool IsLetter(char32_t c) {
   if (c < 0x80) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
   const auto cat = Category(c);
-  return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+  return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) || IsOnigExtraLetter(c);
 }
 
 bool IsNumber(char32_t c) {
   if (c < 0x80) return c >= '0' && c <= '9';
   const auto cat = Category(c);
   return (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) || IsOnigExtraNumber(c);
+}
+
+bool IsNumeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return IsRustNumericTable(c);
 }
 
 bool IsPunctuation(char32_t c) {
@@ -63,7 +71,7 @@ bool IsAlphabetic(char32_t c) {
 
 bool IsAlphanumeric(char32_t c) {
   if (c < 0x80) return IsLetter(c) || (c >= '0' && c <= '9');
-  return IsAlphabetic(c) || IsNumber(c);
+  return IsAlphabetic(c) || IsNumeric(c);
 }
 
 bool IsWordChar(char32_t c) {

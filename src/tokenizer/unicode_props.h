@@ -16,8 +16,15 @@ inline bool IsWhitespace(char32_t c) {
          c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-bool IsLetter(char32_t c);           // \p{L}
-bool IsNumber(char32_t c);           // \p{N}; Rust char::is_numeric (Unicode 16, as HF's build)
+// \p{L} and \p{N} as HF's Oniguruma matches them (Unicode 16 tables in
+// tokenizers 0.23.2): the ByteLevel pre-tokenizer's GPT-2 regex.
+bool IsLetter(char32_t c);
+bool IsNumber(char32_t c);
+// Rust char::is_numeric (Nd Nl No) of the Rust toolchain that built HF's
+// binding: Unicode 17 in 0.23.2, one version past Oniguruma's, so Tolong Siki
+// digits (U+11DE0..) are numeric here and not in IsNumber. The Digits
+// pre-tokenizer. A full table read back from HF (gen_hf_unicode_tables.js).
+bool IsNumeric(char32_t c);
 bool IsPunctuation(char32_t c);      // \p{P}
 bool IsControlFormatOrPrivateUse(char32_t c);  // Cc Cf Co
 bool IsNonspacingMark(char32_t c);   // \p{Mn}

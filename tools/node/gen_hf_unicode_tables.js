@@ -14,11 +14,22 @@
 //     NFKD leave alone although Unicode 15 (Node's ICU) decomposes them (HF's
 //     tables are Unicode 9: U+32FF SQUARE ERA NAME REIWA is unknown there);
 //   - kLowercase: every non-ASCII char HF's Lowercase changes, with its
-//     lowercase (Rust's char::to_lowercase, Unicode 16: U+A7CB -> U+0264).
+//     lowercase (Rust's char::to_lowercase, Unicode 16: U+A7CB -> U+0264);
+//   - kRustNumeric: every char the Digits pre-tokenizer isolates (Rust's
+//     char::is_numeric, i.e. Nd Nl No of the Unicode version of the Rust
+//     toolchain that built the binding: 17.0 for 0.23.2, with Tolong Siki
+//     digits U+11DE0.. that Oniguruma's Unicode 16 \p{N} lacks).
 // Usage: node gen_hf_unicode_tables.js > ../../src/tokenizer/hf_unicode_tables.inc
 'use strict';
 
 const t = require('tokenizers');
+
+// The Digits pre-tokenizer alone (individual digits), as HF builds it from JSON.
+const digits = t.Tokenizer.fromString(JSON.stringify({
+  version: '1.0', added_tokens: [], normalizer: null, post_processor: null, decoder: null,
+  pre_tokenizer: { type: 'Digits', individual_digits: true },
+  model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' },
+})).getPreTokenizer();
 
 const bertPre = t.bertPreTokenizer();
 const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
@@ -29,7 +40,7 @@ const lowercase = t.lowercase();
 const nfd = t.nfdNormalizer();
 const nfkd = t.nfkdNormalizer();
 const sets = { kBertPunctuation: [], kBertCleanTextRemoved: [], kBertNonspacingMark: [], kCombiningMark: [],
-  kNoCanonicalDecomposition: [], kNoCompatDecomposition: [] };
+  kNoCanonicalDecomposition: [], kNoCompatDecomposition: [], kRustNumeric: [] };
 const lowerMap = [];
 for (let cp = 0; cp <= 0x10ffff; ++cp) {
   if (cp >= 0xd800 && cp <= 0xdfff) continue;
@@ -42,6 +53,7 @@ for (let cp = 0; cp <= 0x10ffff; ++cp) {
   if (combining.normalizeString('a' + c) === 'a') sets.kCombiningMark.push(cp);
   if (nfd.normalizeString(c) === c && c.normalize('NFD') !== c) sets.kNoCanonicalDecomposition.push(cp);
   if (nfkd.normalizeString(c) === c && c.normalize('NFKD') !== c) sets.kNoCompatDecomposition.push(cp);
+  if (digits.preTokenizeString('a' + c + 'a').length === 3) sets.kRustNumeric.push(cp);
   if (cp >= 0x80) {
     const lower = [...lowercase.normalizeString(c)].map((x) => x.codePointAt(0));
     if (lower.length !== 1 || lower[0] !== cp) lowerMap.push([cp, ...lower]);

@@ -107,7 +107,8 @@ Result<std::unique_ptr<PreTokenizer>> MakeSplitPreTokenizer(const nlohmann::json
   }
   if (type == "Digits") {
     TEXTEMBED_ASSIGN_OR_RETURN(bool individual, Field<bool>(node, "individual_digits", false));
-    return MakeCharSplit([](char32_t c) { return unicode::IsNumber(c); },
+    // HF digits.rs: char::is_numeric (not the regex \p{N} of ByteLevel).
+    return MakeCharSplit([](char32_t c) { return unicode::IsNumeric(c); },
                          individual ? SplitBehavior::kIsolated : SplitBehavior::kContiguous);
   }
   if (type == "CharDelimiterSplit") {

@@ -160,12 +160,13 @@ class RobertaProcessing final : public PostProcessor {
     return Status::Ok();
   }
   size_t AddedTokensPair() const override { return 4; }
-  // <s> A </s> </s> B </s>, every type id 0 once specials are added.
+  // <s> A </s> </s> B </s>; every type id is 0, with or without the specials
+  // (HF's roberta.rs zeroes them before it looks at add_special_tokens).
   Status ProcessPairParts(Encoding parts[2], bool add_special_tokens,
                           const std::string_view texts[2]) const override {
-    if (trim_offsets_) {
-      TrimOffsets(&parts[0], add_prefix_space_, texts[0]);
-      TrimOffsets(&parts[1], add_prefix_space_, texts[1]);
+    for (int i = 0; i < 2; ++i) {
+      if (trim_offsets_) TrimOffsets(&parts[i], add_prefix_space_, texts[i]);
+      std::fill(parts[i].type_ids.begin(), parts[i].type_ids.end(), 0);
     }
     if (!add_special_tokens) return Status::Ok();
     Surround(&parts[0], {&cls_, 1}, {&sep_, 1}, 0, 0);

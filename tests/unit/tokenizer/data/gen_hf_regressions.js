@@ -39,9 +39,12 @@ function byteOffsets(text) {
   }
   for (const c of spec.pairs) {
     const t = get(c.variant);
+    // The direction is the variant's (tokenizer.json truncation), as textembed reads it.
+    const truncation = build(shared, spec.variants[c.variant]).truncation;
+    const direction = truncation && truncation.direction === 'Left' ? 'left' : 'right';
     if (c.max_length === 0) t.disableTruncation();
-    else t.setTruncation(c.max_length, { strategy: { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' }[c.strategy] });
-    const e = await t.encode(c.first, c.second, { addSpecialTokens: true });
+    else t.setTruncation(c.max_length, { strategy: { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' }[c.strategy], direction });
+    const e = await t.encode(c.first, c.second, { addSpecialTokens: c.add_special_tokens !== false });
     const seq = e.getSequenceIds();
     const a = byteOffsets(c.first), b = byteOffsets(c.second);
     out.pairs.push({
