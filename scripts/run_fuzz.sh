@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs a libFuzzer binary (e.g. build/fuzz/tokenizer_fuzz) for $FUZZ_SECONDS
+# Runs a libFuzzer binary (e.g. build/asan/tokenizer_fuzz) for $FUZZ_SECONDS
 # (default 30) on a corpus seeded from a few lines of shared data.
-#   scripts/run_fuzz.sh build/fuzz/tokenizer_fuzz
+#   scripts/run_fuzz.sh build/asan/tokenizer_fuzz
 # Env: FUZZ_SECONDS, FUZZ_CORPUS (kept between runs; default
 # <binary dir>/<binary>_corpus), TEXTEMBED_TEST_DATA (shared/ folder),
 # FUZZ_JOBS (parallel fuzzing processes, default 1).

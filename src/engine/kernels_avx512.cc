@@ -3,8 +3,10 @@
 
 // GCC 12's reduce/mask intrinsics start from _mm512_undefined_ps(), which its
 // flow analysis reports as uninitialized (a false positive in the headers).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <algorithm>
 #include <cmath>

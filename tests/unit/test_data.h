@@ -12,8 +12,17 @@ namespace textembed::testing {
 std::filesystem::path SharedDir();
 std::filesystem::path SourceDir();  // the repository root
 
-// AddressSanitizer builds run ~20x slower: the corpus-wide checks take a sample there.
-#if defined(__SANITIZE_ADDRESS__)
+// Sanitizer builds run ~20x slower: the corpus-wide checks take a sample there.
+// GCC says so with __SANITIZE_*__, clang (the sanitizer + fuzz build) only
+// through __has_feature.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEXTEMBED_SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TEXTEMBED_SANITIZED_BUILD 1
+#endif
+#endif
+#if defined(TEXTEMBED_SANITIZED_BUILD)
 inline constexpr bool kSanitizerBuild = true;
 #else
 inline constexpr bool kSanitizerBuild = false;

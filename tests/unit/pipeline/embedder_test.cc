@@ -113,7 +113,7 @@ TEST_P(SpearmanTest, StsbSpearmanEqualsReference) {
   EXPECT_NEAR(ours_rho, ref_rho, 5e-4);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(TEXTEMBED_SANITIZED_BUILD)
 INSTANTIATE_TEST_SUITE_P(Models, SpearmanTest, ::testing::Values("bert-tiny-random"));  // minilm: Release only
 #else
 INSTANTIATE_TEST_SUITE_P(Models, SpearmanTest, ::testing::Values("minilm-l6-random", "bert-tiny-random"));

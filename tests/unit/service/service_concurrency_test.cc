@@ -14,7 +14,7 @@
 namespace textembed {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(TEXTEMBED_SANITIZED_BUILD)
 constexpr int kCallsPerThread = 6;
 #else
 constexpr int kCallsPerThread = 12;
