@@ -21,6 +21,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { Tokenizer } = require('tokenizers');
+const { codePointByteOffsets: byteOffsets } = require('./code_points');
 
 const split = (regex) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false });
 // name: [pre_tokenizer, contexts (prefix, suffix)]
@@ -54,12 +55,6 @@ function parseArgs(argv) {
   }
   if (!a.bin && !a.list) throw new Error('--bin is required');
   return a;
-}
-
-function byteOffsets(text) {
-  const at = [0];
-  for (const c of text) at.push(at[at.length - 1] + Buffer.byteLength(c, 'utf8'));
-  return at;
 }
 
 function describe(cps) {

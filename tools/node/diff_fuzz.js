@@ -28,6 +28,7 @@ const path = require('path');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
 const { Tokenizer } = require('tokenizers');
+const { codePointByteOffsets } = require('./code_points');
 const { build: buildVariant } = require('../../tests/unit/tokenizer/data/variants.js');
 
 // ---------------------------------------------------------------- randomness
@@ -225,17 +226,6 @@ function generate(rng, fragment) {
 }
 
 // ---------------------------------------------------------------- the two sides
-function codePointByteOffsets(text) {
-  const offsets = [0];
-  let bytes = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0);
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    offsets.push(bytes);
-  }
-  return offsets;
-}
-
 async function hfEncode(tokenizer, texts) {
   const out = [];
   for (let s = 0; s < texts.length; s += 1024) {

@@ -20,6 +20,7 @@
 const fs = require('fs');
 const path = require('path');
 const { Tokenizer } = require('tokenizers');
+const { codePointByteOffsets } = require('./code_points');
 
 function usage(message) {
   process.stderr.write(`hf_tokenize: ${message}\n` +
@@ -52,18 +53,6 @@ function loadTokenizer(args) {
   if (args.maxLength === 0) tokenizer.disableTruncation();
   else if (args.maxLength !== null) tokenizer.setTruncation(args.maxLength);
   return tokenizer;
-}
-
-// byteOffsets[k] = UTF-8 byte offset of code point k (and of the end, k = n).
-function codePointByteOffsets(text) {
-  const offsets = [0];
-  let bytes = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0);
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    offsets.push(bytes);
-  }
-  return offsets;
 }
 
 // Decodes UTF-8 bytes, replacing each maximal invalid subpart with U+FFFD.

@@ -26,6 +26,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
 const { Tokenizer } = require('tokenizers');
+const { codePointByteOffsets: byteOffsets } = require('./code_points');
 
 function parseArgs(argv) {
   const a = { bin: null, model: null, pairs: null, limit: Infinity, maxLengths: [12, 24], special: true,
@@ -45,17 +46,6 @@ function parseArgs(argv) {
   if (!a.bin) throw new Error('--bin is required');
   if (!a.synthetic && (!a.model || !a.pairs)) throw new Error('--model and --pairs are required (or --synthetic N)');
   return a;
-}
-
-function byteOffsets(text) {
-  const offsets = [0];
-  let bytes = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0);
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    offsets.push(bytes);
-  }
-  return offsets;
 }
 
 const kStrategyNames = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };
