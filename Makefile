@@ -109,6 +109,7 @@ bench: build
 	@scripts/setup.sh --bench
 	@bench/run_all.sh $(BUILD)
 	@bench/trained_compare.sh $(BUILD)
+	@bench/server_load.sh $(BUILD)
 
 # README's commands on a pristine Debian 12 root (debootstrap + chroot, as root;
 # slow, not part of CI: run it whenever setup changes). See docs/fresh-machine.md.

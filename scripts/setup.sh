@@ -23,7 +23,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config clang
 # Node runs the reference tokenizer; machines that already have a node/npm
 # (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keep theirs.
 command -v node >/dev/null && command -v npm >/dev/null || build_pkgs+=(nodejs npm)
-bench_pkgs=(python3-torch python3-numpy python3-onnx linux-perf)
+bench_pkgs=(python3-torch python3-numpy python3-onnx linux-perf wrk)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
