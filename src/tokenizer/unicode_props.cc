@@ -49,6 +49,14 @@ bool IsControlFormatOrPrivateUse(char32_t c) {
 
 bool IsNonspacingMark(char32_t c) { return Category(c) == UTF8PROC_CATEGORY_MN; }
 
+bool IsMarkNewerThanUtf8proc(char32_t c) {
+  // Onig's \w (HF's Unicode 16) holds letters, marks, digits and connector
+  // punctuation: what it adds beyond utf8proc's tables, less the added letters
+  // and numbers, are the newly assigned marks (and a few connectors).
+  return Category(c) == UTF8PROC_CATEGORY_CN && IsOnigExtraWordChar(c) && !IsOnigExtraLetter(c) &&
+         !IsOnigExtraNumber(c);
+}
+
 bool IsMark(char32_t c) {
   const auto cat = Category(c);
   return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;

@@ -29,6 +29,9 @@ bool IsPunctuation(char32_t c);      // \p{P}
 bool IsControlFormatOrPrivateUse(char32_t c);  // Cc Cf Co
 bool IsNonspacingMark(char32_t c);   // \p{Mn}
 bool IsMark(char32_t c);             // \p{M}
+// Marks assigned after utf8proc's Unicode version (15) that HF's tables
+// (Unicode 16) know: they extend a grapheme cluster there.
+bool IsMarkNewerThanUtf8proc(char32_t c);
 bool IsAlphanumeric(char32_t c);     // Rust char::is_alphanumeric
 bool IsWordChar(char32_t c);         // Rust regex \w, Unicode 16 (Whitespace, single_word)
 

@@ -11,6 +11,7 @@
 #include "core/utf8.h"
 #include "tokenizer/json_util.h"
 #include "tokenizer/normalizer.h"
+#include "tokenizer/unicode_props.h"
 
 namespace textembed::tokenizer {
 namespace {
@@ -92,8 +93,11 @@ class PrecompiledNormalizer final : public Normalizer {
       char32_t prev = d.code_point;
       while (end < s.size()) {
         const utf8::Decoded nd = utf8::DecodeAt(s, end);
+        // utf8proc's break rules are Unicode 15; a mark assigned since (U+0897
+        // in Unicode 16) extends the cluster in HF's grapheme segmentation.
         if (utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(prev),
-                                             static_cast<utf8proc_int32_t>(nd.code_point), &state))
+                                             static_cast<utf8proc_int32_t>(nd.code_point), &state) &&
+            !unicode::IsMarkNewerThanUtf8proc(nd.code_point))
           break;
         prev = nd.code_point;
         end += nd.length;
