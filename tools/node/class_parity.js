@@ -21,7 +21,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { Tokenizer } = require('tokenizers');
-const { codePointByteOffsets: byteOffsets } = require('./code_points');
+const { codePointByteOffsets: byteOffsets, codePointRanges } = require('./code_points');
 
 const split = (regex) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false });
 // name: [pre_tokenizer, contexts (prefix, suffix)]
@@ -58,12 +58,7 @@ function parseArgs(argv) {
 }
 
 function describe(cps) {
-  const rs = [];
-  for (const cp of cps) {
-    const last = rs[rs.length - 1];
-    if (last && last[1] + 1 === cp) last[1] = cp;
-    else rs.push([cp, cp]);
-  }
+  const rs = codePointRanges(cps);
   const hex = (v) => 'U+' + v.toString(16).toUpperCase().padStart(4, '0');
   return rs.slice(0, 20).map(([x, y]) => (x === y ? hex(x) : `${hex(x)}..${hex(y)}`)).join(' ') +
     (rs.length > 20 ? ` ... (${rs.length} ranges)` : '');
