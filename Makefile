@@ -29,8 +29,6 @@ build: $(BUILD)/build.ninja
 # One clang build with ASan + UBSan serves the unit tests (make test-asan) and
 # the libFuzzer targets (make fuzz): a third full compile would cost CI minutes.
 # Line tables are enough for sanitizer stack traces and link much faster.
-SANITIZER_TESTS = core_tests tokenizer_tests engine_tests pipeline_tests service_tests server_tests
-FUZZ_TARGETS    = tokenizer_fuzz pytorch_bin_fuzz server_fuzz
 $(ASAN)/build.ninja:
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
@@ -38,7 +36,7 @@ $(ASAN)/build.ninja:
 	  -DTEXTEMBED_FUZZ=ON -DTEXTEMBED_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 
 build-asan: $(ASAN)/build.ninja
-	@cmake --build $(ASAN) -j$(JOBS) --target $(SANITIZER_TESTS) $(FUZZ_TARGETS)
+	@cmake --build $(ASAN) -j$(JOBS) --target unit_tests fuzz_targets
 
 # The main job: serve the default model over HTTP (OpenAI + TEI routes on
 # PORT, Prometheus /metrics on :2112) until Ctrl-C / SIGTERM. Builds only the
