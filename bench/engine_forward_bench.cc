@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,15 @@ double ProcessCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// All 2,910 STS-B dev sentences as HF token ids (7..~80 tokens), in file order.
+std::vector<std::vector<int32_t>> StsbSentenceIds() {
+  std::ifstream in(SharedDir() / "data" / "goldens" / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
+  std::vector<std::vector<int32_t>> sentences;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) sentences.push_back(nlohmann::json::parse(line)["ids"].get<std::vector<int32_t>>());
+  return sentences;
 }
 
 // Args: tokens per sequence, sequences per batch, threads.
@@ -71,7 +81,7 @@ void BM_Forward(benchmark::State& state) {
 
 void Args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
-    for (auto [length, sequences] : {std::pair{15, 32}, {50, 32}, {128, 16}, {256, 8}, {128, 32}})
+    for (auto [length, sequences] : {std::pair{15, 1}, {15, 2}, {15, 4}, {15, 8}, {15, 32}, {50, 32}, {128, 16}, {256, 8}, {128, 32}})
       b->Args({length, sequences, threads});
   b->ArgNames({"len", "seqs", "threads"})->UseRealTime()->Unit(benchmark::kMillisecond);
 }
@@ -87,10 +97,7 @@ void BM_StsbCorpus(benchmark::State& state) {
     state.SkipWithError(encoder.status().ToString().c_str());
     return;
   }
-  std::ifstream in(SharedDir() / "data" / "goldens" / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
-  std::vector<std::vector<int32_t>> sentences;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) sentences.push_back(nlohmann::json::parse(line)["ids"].get<std::vector<int32_t>>());
+  std::vector<std::vector<int32_t>> sentences = StsbSentenceIds();
   std::sort(sentences.begin(), sentences.end(), [](auto& a, auto& b) { return a.size() < b.size(); });
   struct Batch {
     std::vector<int32_t> ids, offsets{0};
@@ -117,6 +124,36 @@ void BM_StsbCorpus(benchmark::State& state) {
   state.counters["sentences/s"] =
       benchmark::Counter(double(sentences.size()) * state.iterations(), benchmark::Counter::kIsRate);
 }
+// One STS-B sentence per forward pass, in file order (what a lone HTTP request
+// gets): per-call latency percentiles, the engine's share of a single-text
+// request's p99.
+void BM_SingleSentenceLatency(benchmark::State& state) {
+  const int threads = state.range(0);
+  auto encoder = textembed::engine::LoadEncoder(ModelDir(), {.threads = threads});
+  if (!encoder.ok()) {
+    state.SkipWithError(encoder.status().ToString().c_str());
+    return;
+  }
+  const std::vector<std::vector<int32_t>> sentences = StsbSentenceIds();
+  std::vector<float> hidden;
+  std::vector<double> milliseconds;
+  size_t next = 0;
+  for (auto _ : state) {
+    const std::vector<int32_t>& ids = sentences[next++ % sentences.size()];
+    const std::vector<int32_t> offsets{0, static_cast<int32_t>(ids.size())};
+    const auto start = std::chrono::steady_clock::now();
+    const auto status = (*encoder)->Forward({ids, {}, offsets}, &hidden);
+    milliseconds.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (!status.ok()) state.SkipWithError(status.ToString().c_str());
+  }
+  std::sort(milliseconds.begin(), milliseconds.end());
+  const auto percentile = [&](double p) { return milliseconds[size_t(p * double(milliseconds.size() - 1))]; };
+  state.counters["p50_ms"] = percentile(0.5);
+  state.counters["p99_ms"] = percentile(0.99);
+  state.counters["max_ms"] = milliseconds.back();
+}
+BENCHMARK(BM_SingleSentenceLatency)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+
 BENCHMARK(BM_StsbCorpus)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

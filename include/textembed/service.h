@@ -52,6 +52,9 @@ struct CacheOptions {
 struct BatchingOptions {
   size_t max_batch_tokens = 0;  // 0: auto-tuned toward target_latency
   std::chrono::microseconds max_wait{2000};         // how long a batch waits to fill
+  // Wait only while other requests tend to arrive within max_wait (recent
+  // batches show it), so a lone caller never waits; false: always up to max_wait.
+  bool adaptive_wait = true;
   std::chrono::milliseconds target_latency{50};     // auto-tuning goal for one forward pass
   size_t max_queued_tokens = 1u << 20;              // back-pressure: beyond this, kUnavailable
 };

@@ -52,7 +52,7 @@ size_t PackedWeight::bytes() const {
 
 PackedWeight PackedWeight::FromTorchLayout(const std::vector<const float*>& parts,
                                            const std::vector<size_t>& part_rows, size_t k, WeightType type,
-                                           bool portable_kernels) {
+                                           bool portable_kernels, size_t column_block) {
   PackedWeight w;
   w.type_ = type;
   w.k_ = k;
@@ -63,10 +63,15 @@ PackedWeight PackedWeight::FromTorchLayout(const std::vector<const float*>& part
 
   switch (type) {
     case WeightType::kF32: {
+      w.column_block_ = column_block == 0 || column_block > w.n_ ? w.n_ : column_block;
       w.data_.Reserve(w.k_ * w.n_);
       float* out = w.data_.data();
-      for (size_t n = 0; n < w.n_; ++n)
-        for (size_t i = 0; i < k; ++i) out[i * w.n_ + n] = columns.rows[n][i];
+      for (size_t begin = 0; begin < w.n_; begin += w.column_block_) {
+        const size_t width = std::min(w.column_block_, w.n_ - begin);
+        float* block = out + k * begin;
+        for (size_t n = begin; n < begin + width; ++n)
+          for (size_t i = 0; i < k; ++i) block[i * width + (n - begin)] = columns.rows[n][i];
+      }
       break;
     }
     case WeightType::kBf16: {
@@ -126,9 +131,17 @@ void GemmColumns(const float* a, size_t lda, size_t m, const PackedWeight& b, si
                static_cast<dnnl_dim_t>(ldc));
     return;
   }
-  dnnl_sgemm('N', 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(n_end - n_begin),
-             static_cast<dnnl_dim_t>(b.k()), 1.0f, a, static_cast<dnnl_dim_t>(lda), b.data() + n_begin,
-             static_cast<dnnl_dim_t>(b.n()), 0.0f, c + n_begin, static_cast<dnnl_dim_t>(ldc));
+  // One call per column block the range touches.
+  const size_t block = b.column_block();
+  for (size_t begin = n_begin; begin < n_end;) {
+    const size_t block_begin = begin / block * block, width = std::min(block, b.n() - block_begin);
+    const size_t end = std::min(n_end, block_begin + width);
+    dnnl_sgemm('N', 'N', static_cast<dnnl_dim_t>(m), static_cast<dnnl_dim_t>(end - begin),
+               static_cast<dnnl_dim_t>(b.k()), 1.0f, a, static_cast<dnnl_dim_t>(lda),
+               b.data() + b.k() * block_begin + (begin - block_begin), static_cast<dnnl_dim_t>(width), 0.0f,
+               c + begin, static_cast<dnnl_dim_t>(ldc));
+    begin = end;
+  }
 }
 
 ScopedSingleThreadedLibraries::ScopedSingleThreadedLibraries() : saved_threads_(omp_get_max_threads()) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "engine/aligned_buffer.h"
 #include "engine/gemm.h"
@@ -20,6 +21,22 @@ namespace {
 // faster on the [N × K] layout than on the transposed one (144 vs 134 GFLOP/s
 // at M = 128, 161 vs 136 at 512; 103 vs 145 the other way at M = 32).
 constexpr size_t kTorchLayoutFfnInMinRows = 128;
+
+// Up to this many tokens per pass, threads split each product's columns
+// rather than its rows. A short text's pass is bound by reading the weights
+// (42 MB f32 for MiniLM-L6: ~1.7 ms at the ~25 GB/s both cores get together),
+// so it pays to read them once per pass instead of once per thread.
+// engine_forward_bench, 2 threads, batches of 15-token texts: 1 text 2.2–2.5
+// vs 3.0 ms, 2 texts 3.3–4.2 vs 3.9–4.8, 4 texts 6.0–7.5 vs 6.6–8.0; 8 texts
+// (120 tokens) 13.7–14.5 vs 10.7–13.5, so the row split takes over above 64.
+constexpr size_t kColumnSplitMaxTokens = 64;
+
+// Columns of an N-wide product each of `team` threads computes when they
+// split columns: whole weight panels, the last thread's share maybe narrower.
+size_t ColumnShare(size_t n, size_t team) {
+  const size_t panels = (n + PackedWeight::kPanelColumns - 1) / PackedWeight::kPanelColumns;
+  return (panels + team - 1) / team * PackedWeight::kPanelColumns;
+}
 
 struct LayerNormParams {
   const float* gamma = nullptr;
@@ -118,6 +135,9 @@ Status TransformerEncoder::Load() {
                                          {config_.relative_attention_table_rows, config_.num_attention_heads}));
   }
   const AttentionTensorNames names = NamesOf(config_.attention_names);
+  // f32 weights in one block per thread's column share: few-row passes split
+  // columns across threads (Run), each thread then streams its own block.
+  const auto column_block = [&](size_t n) { return threads_ > 1 ? ColumnShare(n, threads_) : 0; };
 
   layers_.resize(config_.num_hidden_layers);
   for (int i = 0; i < config_.num_hidden_layers; ++i) {
@@ -132,7 +152,7 @@ Status TransformerEncoder::Load() {
     }
     layer.qkv = PackedWeight::FromTorchLayout({qkv_weights[0], qkv_weights[1], qkv_weights[2]},
                                               {size_t(h), size_t(h), size_t(h)}, h, linear_types_.qkv,
-                                              portable_kernels_);
+                                              portable_kernels_, column_block(3 * h));
     for (const float* part : qkv_weights) w.Evict(part, size_t(h) * h);
     layer.qkv_bias.Reserve(3 * h);
     for (int part = 0; part < 3; ++part) std::copy_n(qkv_biases[part], h, layer.qkv_bias.data() + part * h);
@@ -140,19 +160,20 @@ Status TransformerEncoder::Load() {
     const float* weight;
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + names.out + ".weight", {h, h}));
     layer.attn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, h, linear_types_.attention_out,
-                                                   portable_kernels_);
+                                                   portable_kernels_, column_block(h));
     w.Evict(weight, size_t(h) * h);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.attn_out_bias, w.Require(p + names.out + ".bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + names.norm, &layer.attn_norm));
 
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "intermediate.dense.weight", {inter, h}));
-    layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h, linear_types_.ffn_in, portable_kernels_);
+    layer.ffn_in = PackedWeight::FromTorchLayout({weight}, {size_t(inter)}, h, linear_types_.ffn_in, portable_kernels_,
+                                                 column_block(inter));
     // f32: `weights_` keeps it alive for the [N × K] path; other types copied it.
     if (!layer.ffn_in.UseTorchLayoutFrom(weight, kTorchLayoutFfnInMinRows)) w.Evict(weight, size_t(inter) * h);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_in_bias, w.Require(p + "intermediate.dense.bias", {inter}));
     TEXTEMBED_ASSIGN_OR_RETURN(weight, w.Require(p + "output.dense.weight", {h, inter}));
     layer.ffn_out = PackedWeight::FromTorchLayout({weight}, {size_t(h)}, inter, linear_types_.ffn_out,
-                                                  portable_kernels_);
+                                                  portable_kernels_, column_block(h));
     w.Evict(weight, size_t(h) * inter);
     TEXTEMBED_ASSIGN_OR_RETURN(layer.ffn_out_bias, w.Require(p + "output.dense.bias", {h}));
     TEXTEMBED_RETURN_IF_ERROR(layer_norm(p + "output.LayerNorm", &layer.ffn_norm));
@@ -263,7 +284,8 @@ Status TransformerEncoder::Forward(const PackedBatch& batch, std::vector<float>*
 // One parallel region per call. Each thread owns a fixed slice of the token
 // rows for every per-token step (GEMMs with their fused epilogues, LayerNorms),
 // so only attention, which reads all rows of a sequence, needs barriers around
-// it. A row's arithmetic never depends on which rows share its GEMM call
+// it; for passes of few tokens the GEMMs split columns instead (see
+// kColumnSplitMaxTokens), at the cost of four more barriers per layer. A row's arithmetic never depends on which rows share its GEMM call
 // (checked by batching_invariance_test), so results do not depend on batching.
 void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   const size_t tokens = batch.num_tokens(), h = config_.hidden_size, inter = config_.intermediate_size;
@@ -283,6 +305,10 @@ void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) con
   const size_t bias_width = 2 * longest - 1;
   const float* relative_bias = relative_attention_bias_ != nullptr ? s.relative_bias.data() : nullptr;
 
+  // Few rows: split each product's columns instead of its rows, so every
+  // weight is read from memory once per pass instead of once per thread.
+  const bool split_columns = threads_ > 1 && tokens <= kColumnSplitMaxTokens;
+
   ScopedSingleThreadedLibraries single_threaded_gemm;
 #pragma omp parallel num_threads(threads_)
   {
@@ -297,9 +323,38 @@ void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) con
                        embedding_norm_.gamma, embedding_norm_.beta, eps, 1, h, x + t * h, h);
     }
 
-    for (const Layer& layer : layers_) {
-      GemmColumns(x + r0 * h, h, rows, layer.qkv, 0, 3 * h, qkv + r0 * 3 * h, 3 * h);
+    // Each product with its epilogue on columns [c0, c1): over this thread's
+    // rows, or (split_columns) over every row and an equal share of the
+    // columns in whole weight panels; the implicit barrier of `omp for` then
+    // lets per-row steps see complete rows. (Shares handed out dynamically in
+    // 64-256-column chunks measured 10-30 % slower: more oneDNN calls, each
+    // with a fixed cost.)
+    const auto product = [&](const float* a, size_t lda, const PackedWeight& w, float* c, size_t ldc,
+                             auto&& epilogue) {
+      if (!split_columns) {
+        GemmColumns(a + r0 * lda, lda, rows, w, 0, w.n(), c + r0 * ldc, ldc);
+        epilogue(r0, rows, 0, w.n());
+        return;
+      }
+      const size_t share = ColumnShare(w.n(), team);  // one f32 column block (see Load)
+#pragma omp for schedule(static, 1)
+      for (size_t part = 0; part < team; ++part) {
+        const size_t c0 = std::min(w.n(), part * share), c1 = std::min(w.n(), c0 + share);
+        if (c0 == c1) continue;
+        GemmColumns(a, lda, tokens, w, c0, c1, c, ldc);
+        epilogue(0, tokens, c0, c1);
+      }
+    };
+    const auto no_epilogue = [](size_t, size_t, size_t, size_t) {};
+    if (split_columns) {
 #pragma omp barrier
+    }  // the first product reads every embedded row
+
+    for (const Layer& layer : layers_) {
+      product(x, h, layer.qkv, qkv, 3 * h, no_epilogue);
+      if (!split_columns) {
+#pragma omp barrier
+      }
 #pragma omp for schedule(dynamic, 1)
       for (size_t item = 0; item < sequences * heads; ++item) {
         const size_t seq = item / heads, head = item % heads;
@@ -312,14 +367,21 @@ void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) con
         if (relative_bias != nullptr) args.position_bias = relative_bias + head * bias_width + (longest - 1);
         k.attention(args, s.attention.data() + tid * per_thread_attention);
       }  // implicit barrier: every context row is complete
-      GemmColumns(context + r0 * h, h, rows, layer.attn_out, 0, h, projected + r0 * h, h);
+      product(context, h, layer.attn_out, projected, h, no_epilogue);
       k.add_layer_norm(projected + r0 * h, h, layer.attn_out_bias, x + r0 * h, h, layer.attn_norm.gamma,
                        layer.attn_norm.beta, eps, rows, h, x + r0 * h, h);
-      GemmColumns(x + r0 * h, h, rows, layer.ffn_in, 0, inter, ffn + r0 * inter, inter);
-      k.bias_gelu(ffn + r0 * inter, inter, layer.ffn_in_bias, rows, inter);
-      GemmColumns(ffn + r0 * inter, inter, rows, layer.ffn_out, 0, h, projected + r0 * h, h);
+      if (split_columns) {
+#pragma omp barrier
+      }
+      product(x, h, layer.ffn_in, ffn, inter, [&](size_t row0, size_t n_rows, size_t c0, size_t c1) {
+        k.bias_gelu(ffn + row0 * inter + c0, inter, layer.ffn_in_bias + c0, n_rows, c1 - c0);
+      });
+      product(ffn, inter, layer.ffn_out, projected, h, no_epilogue);
       k.add_layer_norm(projected + r0 * h, h, layer.ffn_out_bias, x + r0 * h, h, layer.ffn_norm.gamma,
                        layer.ffn_norm.beta, eps, rows, h, x + r0 * h, h);
+      if (split_columns) {
+#pragma omp barrier
+      }
     }
   }
 }

@@ -145,6 +145,9 @@ std::vector<Setting> MakeSettings() {
                Unsigned([](ServeConfig* c, uint64_t v) { c->service.batching.max_batch_tokens = v; }, 0, 1u << 24)});
   s.push_back({"max_batch_wait", "2ms", "How long a batch waits to fill.", false,
                Time<microseconds>([](ServeConfig* c, microseconds v) { c->service.batching.max_wait = v; })});
+  s.push_back({"adaptive_batch_wait", "true",
+               "Wait to fill only while other requests arrive within max_batch_wait (a lone client never waits); false: always wait.",
+               false, Flag([](ServeConfig* c, bool v) { c->service.batching.adaptive_wait = v; })});
   s.push_back({"target_latency", "50ms", "Auto-tuning goal for one forward pass.", false,
                Time<milliseconds>([](ServeConfig* c, milliseconds v) { c->service.batching.target_latency = v; })});
   s.push_back({"max_queued_tokens", "1048576", "Tokens waiting for the batcher; beyond, requests get 429.", false,

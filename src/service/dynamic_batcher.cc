@@ -45,6 +45,18 @@ struct DynamicBatcher::State {
   bool stopping = false;        // guarded by mutex
   Clock::time_point drain_until{};
 
+  // Adaptive wait: the share of recent batches that others joined (weight
+  // kJoinWeight on the newest), and the batch last run, whose joiners are
+  // counted once its pass ended. Only the batcher thread touches these.
+  static constexpr double kJoinWeight = 0.2;
+  double join_share = 0;
+  struct LastBatch {
+    Clock::time_point first_enqueued;  // its oldest item's
+    Clock::time_point window_end;      // first_enqueued + max_wait, or the pass's end if sooner
+    bool joined = false;               // another item of the batch arrived inside the window
+  };
+  std::optional<LastBatch> last_batch;
+
   State(BatcherOptions o, ForwardFn f, std::shared_ptr<std::mutex> c, std::shared_ptr<QueueBudget> q, BatcherMetrics m)
       : options(std::move(o)), forward(std::move(f)), compute(std::move(c)), queue(std::move(q)), metrics(m),
         tuner(options.tuner) {
@@ -55,7 +67,11 @@ struct DynamicBatcher::State {
   void Run();
   // Under `mutex`: moves the next batch out of `items`, and expired items to `expired`.
   void TakeBatch(std::vector<BatchItem>* batch, std::vector<BatchItem>* expired);
-  void Execute(std::vector<BatchItem>& batch);
+  // Runs the pass and returns when it ended.
+  Clock::time_point Execute(std::vector<BatchItem>& batch);
+  // Under `mutex`: folds whether anyone joined `last_batch` into join_share.
+  void RecordJoiners();
+  bool ShouldWait() const { return !options.adaptive_wait || join_share >= 0.5; }
   void Dequeued(const std::vector<BatchItem>& items_left);
 };
 
@@ -123,7 +139,23 @@ void DynamicBatcher::State::TakeBatch(std::vector<BatchItem>* batch, std::vector
   item_tokens -= TokensOf(*batch) + TokensOf(*expired);
 }
 
-void DynamicBatcher::State::Execute(std::vector<BatchItem>& batch) {
+void DynamicBatcher::State::RecordJoiners() {
+  if (!last_batch) return;
+  // Items still queued are in arrival order; any that arrived inside the
+  // window would have joined a batch that waited for them.
+  bool joined = last_batch->joined;
+  for (const BatchItem& item : items) {
+    if (item.enqueued > last_batch->window_end) break;
+    if (item.enqueued > last_batch->first_enqueued) {
+      joined = true;
+      break;
+    }
+  }
+  join_share = (1 - kJoinWeight) * join_share + (joined ? kJoinWeight : 0.0);
+  last_batch.reset();
+}
+
+Clock::time_point DynamicBatcher::State::Execute(std::vector<BatchItem>& batch) {
   std::vector<TokenSequence> sequences;
   sequences.reserve(batch.size());
   size_t tokens = 0;
@@ -166,6 +198,7 @@ void DynamicBatcher::State::Execute(std::vector<BatchItem>& batch) {
       batch[i].done(status);
     }
   }
+  return end;
 }
 
 void DynamicBatcher::State::Run() {
@@ -173,9 +206,10 @@ void DynamicBatcher::State::Run() {
     std::vector<BatchItem> batch, expired, abandoned;
     {
       std::unique_lock lock(mutex);
+      RecordJoiners();
       wake.wait(lock, [&] { return stopping || !items.empty(); });
       if (items.empty()) return;  // stopping and drained
-      if (!stopping) {
+      if (!stopping && ShouldWait()) {
         // Let the batch fill until the budget is reached or the oldest item
         // has waited max_wait.
         const Clock::time_point fill_until = items.front().enqueued + options.max_wait;
@@ -194,7 +228,12 @@ void DynamicBatcher::State::Run() {
     Dequeued(abandoned);
     FailAll(expired, Status::DeadlineExceeded("the deadline passed while the request was queued"));
     FailAll(abandoned, Status::Unavailable("the service is shutting down"));
-    if (!batch.empty()) Execute(batch);
+    if (batch.empty()) continue;
+    LastBatch last{batch.front().enqueued, batch.front().enqueued + options.max_wait};
+    for (const BatchItem& item : batch)
+      last.joined = last.joined || (item.enqueued > last.first_enqueued && item.enqueued <= last.window_end);
+    last.window_end = std::min(last.window_end, Execute(batch));
+    last_batch = last;
   }
 }
 

@@ -1,6 +1,7 @@
 // The dynamic batcher of one model: every caller's sequences go into one
 // queue; a single thread coalesces them into packed forward batches under a
-// token budget, waiting at most `max_wait` for a batch to fill, and runs one
+// token budget, waiting at most `max_wait` for a batch to fill (only while
+// other callers tend to arrive in that time: BatcherOptions::adaptive_wait), and runs one
 // forward pass at a time (all inference threads on that pass, so callers never
 // oversubscribe the cores).
 //
@@ -87,6 +88,13 @@ struct BatcherOptions {
   size_t max_batch_tokens = 0;  // 0: auto-tuned (see `tuner`)
   BatchTunerOptions tuner;      // used when max_batch_tokens is 0
   std::chrono::microseconds max_wait{2000};
+  // Wait only while it pays: when fewer than half of the recent batches had
+  // another item arrive within max_wait of their first one (while that one
+  // was still queued or running), a batch starts at once. A lone caller
+  // (one connection, one request at a time) then never waits, and concurrent
+  // callers, who do arrive within the wait, still get batched. false: every
+  // batch waits up to max_wait to fill.
+  bool adaptive_wait = true;
   // The window sorted by length holds at most this many budgets of tokens.
   size_t window_budgets = 4;
 };

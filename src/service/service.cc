@@ -112,6 +112,7 @@ Result<std::shared_ptr<service::RegisteredModel>> Service::Impl::LoadModel(const
   served.embedder.max_length = options.max_length;
   served.batcher.max_batch_tokens = options.batching.max_batch_tokens;
   served.batcher.max_wait = options.batching.max_wait;
+  served.batcher.adaptive_wait = options.batching.adaptive_wait;
   served.batcher.tuner.target_latency = options.batching.target_latency;
   served.fingerprint = cache != nullptr;
   TEXTEMBED_ASSIGN_OR_RETURN(std::shared_ptr<ServedModel> model,

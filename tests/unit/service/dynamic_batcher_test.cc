@@ -76,6 +76,7 @@ TEST(DynamicBatcherTest, BatchesStayWithinTheTokenBudget) {
   BatcherOptions options;
   options.max_batch_tokens = 100;
   options.max_wait = 1h;  // only the budget may close a batch (or the drain at Stop)
+  options.adaptive_wait = false;
   Harness h(options);
   std::vector<std::shared_ptr<Promise>> results;
   std::vector<BatchItem> items;
@@ -104,6 +105,7 @@ TEST(DynamicBatcherTest, WindowIsSortedByLengthWithTheOldestFirst) {
   BatcherOptions options;
   options.max_batch_tokens = 100;
   options.max_wait = 1h;
+  options.adaptive_wait = false;
   Harness h(options);
   std::vector<BatchItem> items;
   std::vector<std::shared_ptr<Promise>> results;
@@ -125,6 +127,7 @@ TEST(DynamicBatcherTest, AFullBudgetRunsWithoutWaitingAndALoneItemWaitsForMaxWai
   BatcherOptions options;
   options.max_batch_tokens = 50;
   options.max_wait = 1h;
+  options.adaptive_wait = false;
   Harness h(options);
   auto lone = std::make_shared<Promise>();
   std::vector<BatchItem> first;
@@ -152,10 +155,57 @@ TEST(DynamicBatcherTest, AFullBudgetRunsWithoutWaitingAndALoneItemWaitsForMaxWai
   EXPECT_TRUE(alone->get_future().get().ok());
 }
 
+// Submits one sequence of `length` tokens tagged `tag`; its result lands in the returned promise.
+std::shared_ptr<Promise> SubmitOne(DynamicBatcher& batcher, size_t length, int32_t tag) {
+  auto result = std::make_shared<Promise>();
+  std::vector<BatchItem> items;
+  items.push_back(Item(length, tag, result));
+  EXPECT_TRUE(batcher.Submit(std::move(items)).ok());
+  return result;
+}
+
+bool Finishes(const std::shared_ptr<Promise>& result) {
+  return result->get_future().wait_for(30s) == std::future_status::ready;
+}
+
+TEST(DynamicBatcherTest, AdaptiveWaitSkipsTheWaitForALoneCallerAndWaitsOnceOthersJoin) {
+  BatcherOptions options;
+  options.max_batch_tokens = 1000;
+  options.max_wait = 1h;  // a batch that waits would never run before Stop
+  ASSERT_TRUE(options.adaptive_wait);
+  Harness h(options);
+  // One caller, one request at a time: nobody could join, so nothing waits.
+  for (int32_t i = 1; i <= 3; ++i) ASSERT_TRUE(Finishes(SubmitOne(h.batcher, 5, i))) << "request " << i << " waited";
+  ASSERT_EQ(h.model.passes().size(), 3u);
+
+  // Two callers arrive while each pass runs: both the pass they arrived
+  // during and their own pair count as joined, so after two rounds (4 of
+  // the last 6 batches joined) batches wait again.
+  size_t passes = 3;
+  for (int round = 0; round < 2; ++round) {
+    h.model.Block(true);
+    auto first = SubmitOne(h.batcher, 5, 10);
+    ASSERT_TRUE(h.model.WaitForPasses(++passes));
+    auto second = SubmitOne(h.batcher, 5, 11);
+    std::this_thread::sleep_for(1ms);  // a later arrival than `second`
+    auto third = SubmitOne(h.batcher, 5, 12);
+    h.model.Block(false);
+    ASSERT_TRUE(Finishes(first) && Finishes(second) && Finishes(third));
+    ASSERT_EQ(h.model.passes().size(), ++passes);
+    EXPECT_EQ(h.model.passes().back(), (std::vector<size_t>{5, 5}));
+  }
+  auto lone = SubmitOne(h.batcher, 5, 20);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(h.model.passes().size(), passes) << "with others joining recently, a lone item waits to fill";
+  h.batcher.Stop(Clock::now() + 30s);
+  EXPECT_TRUE(Finishes(lone));
+}
+
 TEST(DynamicBatcherTest, FullQueueIsOverloaded) {
   BatcherOptions options;
   options.max_batch_tokens = 1000;
   options.max_wait = 1h;
+  options.adaptive_wait = false;
   Harness h(options, /*max_queued=*/100);
   auto a = std::make_shared<Promise>(), b = std::make_shared<Promise>(), c = std::make_shared<Promise>();
   std::vector<BatchItem> first, second, third;
@@ -177,6 +227,7 @@ TEST(DynamicBatcherTest, ExpiredItemsFailWithoutRunning) {
   BatcherOptions options;
   options.max_batch_tokens = 1000;
   options.max_wait = 1h;
+  options.adaptive_wait = false;
   Harness h(options);
   auto late = std::make_shared<Promise>(), on_time = std::make_shared<Promise>();
   std::vector<BatchItem> items;

@@ -307,6 +307,7 @@ TEST(ServiceTest, DiskCacheSurvivesARestartAndWarming) {
 TEST(ServiceTest, IdenticalConcurrentTextsRunOnce) {
   ServiceOptions options = TinyServiceOptions();
   options.batching.max_wait = 1s;  // keep the first request queued while the others arrive
+  options.batching.adaptive_wait = false;
   options.batching.max_batch_tokens = 100000;
   auto service = MakeService(options);
   ASSERT_TRUE(service);
@@ -326,6 +327,7 @@ TEST(ServiceTest, IdenticalConcurrentTextsRunOnce) {
 TEST(ServiceTest, OverloadedQueueAndDeadlines) {
   ServiceOptions options = TinyServiceOptions();
   options.batching.max_wait = std::chrono::seconds(30);  // nothing runs until the budget fills
+  options.batching.adaptive_wait = false;
   options.batching.max_batch_tokens = 100000;
   options.batching.max_queued_tokens = 30;
   auto service = MakeService(options);
@@ -364,6 +366,7 @@ TEST(ServiceTest, RegistryEvictsUnderTheMemoryLimitButNotWhileInUse) {
   ServiceOptions options = TinyServiceOptions();
   options.models = {{"a", testing::TinyModel(), "main"}, {"b", testing::TinyModel(), "main"}};
   options.batching.max_wait = std::chrono::seconds(30);
+  options.batching.adaptive_wait = false;
   options.batching.max_batch_tokens = 16;
   const size_t bytes = ModelBytes(options);
   ASSERT_GT(bytes, 0u);
