@@ -81,7 +81,7 @@ void BM_Forward(benchmark::State& state) {
 
 void Args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
-    for (auto [length, sequences] : {std::pair{15, 1}, {15, 2}, {15, 4}, {15, 8}, {15, 32}, {50, 32}, {128, 16}, {256, 8}, {128, 32}})
+    for (auto [length, sequences] : {std::pair{15, 1}, {38, 1}, {15, 4}, {15, 32}, {50, 32}, {128, 16}, {256, 8}, {128, 32}})
       b->Args({length, sequences, threads});
   b->ArgNames({"len", "seqs", "threads"})->UseRealTime()->Unit(benchmark::kMillisecond);
 }
