@@ -80,6 +80,8 @@ typedef struct textembed_config {
   size_t memory_limit_bytes;   /* loaded models; 0: no limit */
   size_t cache_entries;        /* in-memory cache entries; 0: no memory cache (default 100000) */
   const char* cache_dir;       /* LMDB disk cache folder; NULL: none */
+  int fixed_batch_wait;        /* 1: every batch waits up to max_wait_us; 0 (default): only while
+                                  other calls arrive within it, so a lone caller never waits */
 } textembed_config;
 
 /* Per-call options; NULL where a function takes them means all defaults. */

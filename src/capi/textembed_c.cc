@@ -161,6 +161,7 @@ textembed_status textembed_create(const textembed_config* given, textembed_servi
     options.threads = c.threads;
     options.batching.max_batch_tokens = c.max_batch_tokens;
     options.batching.max_wait = std::chrono::microseconds(c.max_wait_us);
+    options.batching.adaptive_wait = c.fixed_batch_wait == 0;
     if (c.target_latency_ms > 0) options.batching.target_latency = std::chrono::milliseconds(c.target_latency_ms);
     if (c.max_queued_tokens > 0) options.batching.max_queued_tokens = c.max_queued_tokens;
     options.memory_limit_bytes = c.memory_limit_bytes;
