@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <random>
 #include <string>
@@ -36,6 +37,17 @@ double ProcessCpuSeconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+// minilm-l6-random with `threads` inference threads; null (and the benchmark
+// skipped with the reason) when it does not load.
+std::unique_ptr<textembed::engine::Encoder> LoadOrSkip(benchmark::State& state, int threads) {
+  auto encoder = textembed::engine::LoadEncoder(ModelDir(), {.threads = threads});
+  if (!encoder.ok()) {
+    state.SkipWithError(encoder.status().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(*encoder);
+}
+
 // All 2,910 STS-B dev sentences as HF token ids (7..~80 tokens), in file order.
 std::vector<std::vector<int32_t>> StsbSentenceIds() {
   std::ifstream in(SharedDir() / "data" / "goldens" / "stsb-dev-sentences.all-MiniLM-L6-v2-tokenizer.max256.ids.jsonl");
@@ -48,11 +60,8 @@ std::vector<std::vector<int32_t>> StsbSentenceIds() {
 // Args: tokens per sequence, sequences per batch, threads.
 void BM_Forward(benchmark::State& state) {
   const int length = state.range(0), sequences = state.range(1), threads = state.range(2);
-  auto encoder = textembed::engine::LoadEncoder(ModelDir(), {.threads = threads});
-  if (!encoder.ok()) {
-    state.SkipWithError(encoder.status().ToString().c_str());
-    return;
-  }
+  auto encoder = LoadOrSkip(state, threads);
+  if (!encoder) return;
   std::mt19937 rng(42);
   std::uniform_int_distribution<int32_t> token(1000, 29000);
   std::vector<int32_t> ids, offsets{0};
@@ -67,7 +76,7 @@ void BM_Forward(benchmark::State& state) {
   const double cpu_start = ProcessCpuSeconds();
   textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
-    const auto status = (*encoder)->Forward(batch, &hidden);
+    const auto status = encoder->Forward(batch, &hidden);
     if (!status.ok()) state.SkipWithError(status.ToString().c_str());
     benchmark::DoNotOptimize(hidden.data());
   }
@@ -92,11 +101,8 @@ BENCHMARK(BM_Forward)->Apply(Args);
 // length and packed 32 per batch: the workload ORT's comparison runs.
 void BM_StsbCorpus(benchmark::State& state) {
   const int threads = state.range(0);
-  auto encoder = textembed::engine::LoadEncoder(ModelDir(), {.threads = threads});
-  if (!encoder.ok()) {
-    state.SkipWithError(encoder.status().ToString().c_str());
-    return;
-  }
+  auto encoder = LoadOrSkip(state, threads);
+  if (!encoder) return;
   std::vector<std::vector<int32_t>> sentences = StsbSentenceIds();
   std::sort(sentences.begin(), sentences.end(), [](auto& a, auto& b) { return a.size() < b.size(); });
   struct Batch {
@@ -115,7 +121,7 @@ void BM_StsbCorpus(benchmark::State& state) {
   textembed::bench::CountAllocations count_allocations(state);
   for (auto _ : state) {
     for (const Batch& b : batches) {
-      const auto status = (*encoder)->Forward({b.ids, {}, b.offsets}, &hidden);
+      const auto status = encoder->Forward({b.ids, {}, b.offsets}, &hidden);
       if (!status.ok()) state.SkipWithError(status.ToString().c_str());
     }
   }
@@ -129,11 +135,8 @@ void BM_StsbCorpus(benchmark::State& state) {
 // request's p99.
 void BM_SingleSentenceLatency(benchmark::State& state) {
   const int threads = state.range(0);
-  auto encoder = textembed::engine::LoadEncoder(ModelDir(), {.threads = threads});
-  if (!encoder.ok()) {
-    state.SkipWithError(encoder.status().ToString().c_str());
-    return;
-  }
+  auto encoder = LoadOrSkip(state, threads);
+  if (!encoder) return;
   const std::vector<std::vector<int32_t>> sentences = StsbSentenceIds();
   std::vector<float> hidden;
   std::vector<double> milliseconds;
@@ -142,7 +145,7 @@ void BM_SingleSentenceLatency(benchmark::State& state) {
     const std::vector<int32_t>& ids = sentences[next++ % sentences.size()];
     const std::vector<int32_t> offsets{0, static_cast<int32_t>(ids.size())};
     const auto start = std::chrono::steady_clock::now();
-    const auto status = (*encoder)->Forward({ids, {}, offsets}, &hidden);
+    const auto status = encoder->Forward({ids, {}, offsets}, &hidden);
     milliseconds.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!status.ok()) state.SkipWithError(status.ToString().c_str());
   }
