@@ -285,7 +285,8 @@ Status TransformerEncoder::Forward(const PackedBatch& batch, std::vector<float>*
 // rows for every per-token step (GEMMs with their fused epilogues, LayerNorms),
 // so only attention, which reads all rows of a sequence, needs barriers around
 // it; for passes of few tokens the GEMMs split columns instead (see
-// kColumnSplitMaxTokens), at the cost of four more barriers per layer. A row's arithmetic never depends on which rows share its GEMM call
+// kColumnSplitMaxTokens), with seven barriers per layer instead of two. A
+// row's arithmetic never depends on which rows or columns share its GEMM call
 // (checked by batching_invariance_test), so results do not depend on batching.
 void TransformerEncoder::Run(const PackedBatch& batch, Scratch& s, float* x) const {
   const size_t tokens = batch.num_tokens(), h = config_.hidden_size, inter = config_.intermediate_size;
