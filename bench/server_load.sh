@@ -12,21 +12,17 @@
 # default 10s), TEXTS (distinct texts, default 1024), THREADS (inference
 # threads, default all cores).
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build/release}
-[[ $build = /* ]] || build=$repo/$build
-bin=$build/textembed
-data=${TEXTEMBED_TEST_DATA:-$repo/../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 # The trained all-MiniLM-L6-v2 when scripts/trained_models.sh fetched it; the
 # random-weight copy of the same architecture (same speed) otherwise.
 default_model=$repo/models/all-MiniLM-L6-v2
-[[ -f $default_model/config.json ]] || default_model=$data/models/minilm-l6-random
+[[ -f $default_model/config.json ]] || default_model=$shared/models/minilm-l6-random
 model=${MODEL:-$default_model}
 duration=${DURATION:-10s}
 ntexts=${TEXTS:-1024}
 threads=${THREADS:-0}
-command -v wrk >/dev/null || { echo "server_load: wrk not found (apt install wrk)" >&2; exit 1; }
-[[ -x $bin ]] || { echo "server_load: $bin missing (make build)" >&2; exit 1; }
+command -v wrk >/dev/null || { say "wrk not found (apt install wrk)"; exit 1; }
+[[ -x $bin ]] || { say "$bin missing (make build)"; exit 1; }
 work=$(mktemp -d)
 pid=""
 trap '[[ -n $pid ]] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -34,7 +30,7 @@ trap '[[ -n $pid ]] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 # Texts: STS-B dev sentences (7-53 tokens, median 14, p99 38) in request
 # bodies of 1 and 32 texts; and short queries, SQuAD dev questions (median 14
 # tokens, p99 27), one per request, for the single-short-text latency target.
-python3 - "$data/data/goldens/stsb-dev-sentences.jsonl" "$data/data/corpus/squad_v1.1_dev_questions.txt" \
+python3 - "$shared/data/goldens/stsb-dev-sentences.jsonl" "$shared/data/corpus/squad_v1.1_dev_questions.txt" \
   "$ntexts" "$work" <<'PYEOF'
 import json, sys
 source, questions, n, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -58,10 +54,10 @@ echo "in-process textembed bench: $inproc_tps texts/s"
   --env-file /dev/null 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 600); do grep -q ' ready ' "$work/server.log" && break; sleep 0.1; done
-grep -q ' ready ' "$work/server.log" || { cat "$work/server.log" >&2; echo "server_load: server did not start" >&2; exit 1; }
+grep -q ' ready ' "$work/server.log" || { cat "$work/server.log" >&2; say "server did not start"; exit 1; }
 port=$(grep ' ready ' "$work/server.log" | grep -o ' port=[0-9]*' | cut -d= -f2)
 url=http://127.0.0.1:$port
-curl -sf "$url/info" >/dev/null || { echo "server_load: no API port found" >&2; exit 1; }
+curl -sf "$url/info" >/dev/null || { say "no API port found"; exit 1; }
 # Warm-up: page in weights, size arenas.
 BODIES_FILE=$work/bodies32.txt wrk -t1 -c4 -d2s -s "$repo/bench/server_load.lua" "$url" >/dev/null
 # wrk stops sending at its deadline but the server still answers what it
